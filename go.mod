@@ -1,0 +1,3 @@
+module github.com/gospead/tutorial
+
+go 1.26.0

@@ -1,0 +1,185 @@
+package spead
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// FormatField is one field of a SPEAD format list: a type code and a width
+// in bits. Type codes are 'u' (unsigned), 'i' (signed), 'f' (IEEE float),
+// 'b' (boolean), 'c' (character) and '0' (pointer-sized unsigned).
+type FormatField struct {
+	Type byte
+	Bits int
+}
+
+// String returns the field as spead2's Python writes it, such as ('u', 40).
+func (ff FormatField) String() string { return fmt.Sprintf("('%c', %d)", ff.Type, ff.Bits) }
+
+// Descriptor tells a receiver what an item is: its name, description,
+// shape and type. The type is either a SPEAD format list (Format) or a
+// numpy header (DType, see [NumpyHeader]); a descriptor has one or the
+// other.
+type Descriptor struct {
+	ID          uint64
+	Name        string
+	Description string
+	// Shape lists the dimensions; -1 marks a dimension of variable size.
+	// An empty shape is a scalar. With a numpy header the shape is
+	// usually in the header instead, and Shape is left empty.
+	Shape []int64
+	// Format is the SPEAD format list.
+	Format []FormatField
+	// DType is the numpy header text, for example
+	// "{'shape': (1048576,), 'fortran_order': False, 'descr': 'i1'}".
+	DType string
+}
+
+// ErrDescriptor is wrapped by the errors of descriptors that cannot be
+// encoded or decoded.
+var ErrDescriptor = errors.New("bad descriptor")
+
+// descriptorWidths returns the sizes in bytes of one format field and one
+// shape dimension in flavour f.
+func descriptorWidths(f Flavour) (field, dim int) {
+	return 9 - f.ImmediateSize(), 1 + f.ImmediateSize()
+}
+
+// AppendEncode appends d to dst in flavour f: a complete one-packet SPEAD
+// heap, the value of a DESCRIPTOR item, laid out as spead2 lays it out.
+func (d *Descriptor) AppendEncode(dst []byte, f Flavour) ([]byte, error) {
+	if !f.Valid() {
+		return dst, fmt.Errorf("%w: invalid flavour", ErrDescriptor)
+	}
+	if d.ID == 0 || d.ID > f.MaxID() {
+		return dst, fmt.Errorf("%w: item ID %#x is outside 1 to %#x", ErrDescriptor, d.ID, f.MaxID())
+	}
+	fieldSize, dimSize := descriptorWidths(f)
+	for _, ff := range d.Format {
+		if ff.Bits < 0 || uint64(ff.Bits) >= 1<<(8*(fieldSize-1)) {
+			return dst, fmt.Errorf("%w: format field width %d does not fit in %d bytes", ErrDescriptor, ff.Bits, fieldSize-1)
+		}
+	}
+	for _, dim := range d.Shape {
+		if dim >= 0 && uint64(dim) > f.MaxValue() {
+			return dst, fmt.Errorf("%w: shape dimension %d does not fit in %d bytes", ErrDescriptor, dim, dimSize-1)
+		}
+	}
+	nItems := 9
+	if d.DType != "" {
+		nItems++
+	}
+	payload := len(d.Name) + len(d.Description) + len(d.Format)*fieldSize + len(d.Shape)*dimSize + len(d.DType)
+	be := binary.BigEndian
+	dst = be.AppendUint64(dst, f.header()|uint64(nItems))
+	dst = be.AppendUint64(dst, f.Immediate(HeapCntID, 1))
+	dst = be.AppendUint64(dst, f.Immediate(HeapLengthID, uint64(payload)))
+	dst = be.AppendUint64(dst, f.Immediate(PayloadOffsetID, 0))
+	dst = be.AppendUint64(dst, f.Immediate(PayloadLengthID, uint64(payload)))
+	dst = be.AppendUint64(dst, f.Immediate(DescriptorIDID, d.ID))
+	off := uint64(0)
+	dst = be.AppendUint64(dst, f.Address(DescriptorNameID, off))
+	off += uint64(len(d.Name))
+	dst = be.AppendUint64(dst, f.Address(DescriptorDescriptionID, off))
+	off += uint64(len(d.Description))
+	dst = be.AppendUint64(dst, f.Address(DescriptorFormatID, off))
+	off += uint64(len(d.Format) * fieldSize)
+	dst = be.AppendUint64(dst, f.Address(DescriptorShapeID, off))
+	off += uint64(len(d.Shape) * dimSize)
+	if d.DType != "" {
+		dst = be.AppendUint64(dst, f.Address(DescriptorDTypeID, off))
+	}
+	dst = append(dst, d.Name...)
+	dst = append(dst, d.Description...)
+	for _, ff := range d.Format {
+		dst = append(dst, ff.Type)
+		dst = appendUintN(dst, uint64(ff.Bits), fieldSize-1)
+	}
+	for _, dim := range d.Shape {
+		if dim < 0 {
+			dst = append(dst, 1)
+			dst = appendUintN(dst, 0, dimSize-1)
+		} else {
+			dst = append(dst, 0)
+			dst = appendUintN(dst, uint64(dim), dimSize-1)
+		}
+	}
+	dst = append(dst, d.DType...)
+	return dst, nil
+}
+
+// appendUintN appends the n low bytes of v, big-endian.
+func appendUintN(dst []byte, v uint64, n int) []byte {
+	for i := n - 1; i >= 0; i-- {
+		dst = append(dst, byte(v>>(8*i)))
+	}
+	return dst
+}
+
+// uintN reads a big-endian unsigned integer of len(b) bytes.
+func uintN(b []byte) uint64 {
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}
+
+// DecodeDescriptor decodes the value of a DESCRIPTOR item: a one-packet
+// SPEAD heap in any flavour. It accepts what spead2 and this package send
+// and rejects, with an error, anything that does not parse.
+func DecodeDescriptor(value []byte) (Descriptor, error) {
+	var d Descriptor
+	p, err := ParsePacket(value)
+	if err != nil {
+		return d, fmt.Errorf("%w: %w", ErrDescriptor, err)
+	}
+	if p.PayloadOffset != 0 || p.PayloadLength != p.HeapLength {
+		return d, fmt.Errorf("%w: it spans more than one packet", ErrDescriptor)
+	}
+	f := p.Flavour
+	fieldSize, dimSize := descriptorWidths(f)
+	haveID := false
+	for _, it := range p.Items(nil) {
+		switch it.ID {
+		case DescriptorIDID:
+			if !it.Immediate {
+				return d, fmt.Errorf("%w: its ID is not an immediate", ErrDescriptor)
+			}
+			d.ID, haveID = it.Value, true
+		case DescriptorNameID:
+			d.Name = string(it.Data)
+		case DescriptorDescriptionID:
+			d.Description = string(it.Data)
+		case DescriptorDTypeID:
+			d.DType = string(it.Data)
+		case DescriptorFormatID:
+			if len(it.Data)%fieldSize != 0 {
+				return d, fmt.Errorf("%w: format of %d bytes is not a whole number of %d-byte fields", ErrDescriptor, len(it.Data), fieldSize)
+			}
+			d.Format = make([]FormatField, 0, len(it.Data)/fieldSize)
+			for b := it.Data; len(b) > 0; b = b[fieldSize:] {
+				d.Format = append(d.Format, FormatField{Type: b[0], Bits: int(uintN(b[1:fieldSize]))})
+			}
+		case DescriptorShapeID:
+			if len(it.Data)%dimSize != 0 {
+				return d, fmt.Errorf("%w: shape of %d bytes is not a whole number of %d-byte dimensions", ErrDescriptor, len(it.Data), dimSize)
+			}
+			d.Shape = make([]int64, 0, len(it.Data)/dimSize)
+			for b := it.Data; len(b) > 0; b = b[dimSize:] {
+				// Bit 0 marks a variable dimension; spead2's bug-compatible
+				// mode uses bit 1, so accept either.
+				if b[0]&3 != 0 {
+					d.Shape = append(d.Shape, -1)
+				} else {
+					d.Shape = append(d.Shape, int64(uintN(b[1:dimSize])))
+				}
+			}
+		}
+	}
+	if !haveID {
+		return d, fmt.Errorf("%w: no item ID", ErrDescriptor)
+	}
+	return d, nil
+}

@@ -1,0 +1,78 @@
+package send
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gospead/tutorial/spead"
+)
+
+// Defaults of a [Config], the same as spead2's.
+const (
+	DefaultMaxPacketSize  = 1472
+	DefaultMaxHeaps       = 4
+	DefaultBurstSize      = 65536
+	DefaultBurstRateRatio = 1.05
+)
+
+// Config is a stream's configuration, fixed before the stream exists. Start
+// from [DefaultConfig] and change what you need; [Config.Validate] checks
+// it, and every stream constructor calls Validate.
+type Config struct {
+	// MaxPacketSize is the largest packet to send, in bytes, counting the
+	// SPEAD header, item pointers and payload but not the IP and UDP
+	// headers (28 bytes more over IPv4). As in spead2 it is rounded down
+	// to a multiple of 8.
+	MaxPacketSize int
+	// Rate is the transmit rate in bytes per second, SPEAD overhead
+	// included; 0 means as fast as possible.
+	Rate float64
+	// MaxHeaps is how many heaps may be in flight: handed to the stream
+	// and not yet sent.
+	MaxHeaps int
+	// BurstSize is how many bytes may be sent back to back before the
+	// rate limit is applied.
+	BurstSize int
+	// BurstRateRatio is how much faster than Rate the stream may send to
+	// catch up after falling behind.
+	BurstRateRatio float64
+	// Flavour is the SPEAD flavour of heaps the stream makes itself (the
+	// end-of-stream heap); the zero value means spead.DefaultFlavour.
+	Flavour spead.Flavour
+}
+
+// DefaultConfig returns spead2's default configuration: 1472-byte packets,
+// no rate limit, 4 heaps in flight.
+func DefaultConfig() Config {
+	return Config{
+		MaxPacketSize:  DefaultMaxPacketSize,
+		MaxHeaps:       DefaultMaxHeaps,
+		BurstSize:      DefaultBurstSize,
+		BurstRateRatio: DefaultBurstRateRatio,
+	}
+}
+
+// Validate reports the first field that holds an invalid value, with the
+// range it allows.
+func (c *Config) Validate() error {
+	if c.MaxPacketSize < spead.MinPacketSize || c.MaxPacketSize > spead.MaxUDPPayload {
+		return fmt.Errorf("send config: MaxPacketSize %d is outside %d to %d (the SPEAD prefix and a pointer, up to the UDP maximum)",
+			c.MaxPacketSize, spead.MinPacketSize, spead.MaxUDPPayload)
+	}
+	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
+		return fmt.Errorf("send config: Rate %v must be 0 (unlimited) or a finite positive number of bytes per second", c.Rate)
+	}
+	if c.MaxHeaps < 1 || c.MaxHeaps > 1<<20 {
+		return fmt.Errorf("send config: MaxHeaps %d is outside 1 to %d", c.MaxHeaps, 1<<20)
+	}
+	if c.BurstSize < 0 {
+		return fmt.Errorf("send config: BurstSize %d must be 0 or more bytes", c.BurstSize)
+	}
+	if c.BurstRateRatio < 1 || math.IsNaN(c.BurstRateRatio) || math.IsInf(c.BurstRateRatio, 0) {
+		return fmt.Errorf("send config: BurstRateRatio %v must be finite and at least 1", c.BurstRateRatio)
+	}
+	if c.Flavour != (spead.Flavour{}) && !c.Flavour.Valid() {
+		return fmt.Errorf("send config: Flavour %v is not SPEAD-64-N with N a multiple of 8 from 8 to 56", c.Flavour)
+	}
+	return nil
+}

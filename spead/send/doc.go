@@ -1,0 +1,14 @@
+// Package send sends SPEAD heaps over UDP, as spead2's send streams do.
+//
+// A [Stream] takes heaps, cuts them into packets with
+// spead.PacketGenerator and hands the packets to the kernel from a
+// goroutine of its own, locked to an OS thread. Heaps leave in the order
+// they were submitted, with heap counters 1, 2, 3 and so on. At most
+// Config.MaxHeaps heaps are in flight at once: a send that finds them all
+// taken waits for one to finish, or for its context to end.
+//
+// On Linux the packets go to the kernel as scatter-gather lists that point
+// into the heap's own memory, many per system call (sendmmsg), merged with
+// UDP generic segmentation offload where the kernel allows it; elsewhere a
+// portable path copies each packet and writes it on its own.
+package send

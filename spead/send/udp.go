@@ -1,0 +1,72 @@
+package send
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+)
+
+// DefaultBufferSize is the socket send buffer a UDP stream asks for, as in
+// spead2.
+const DefaultBufferSize = 512 * 1024
+
+// NewUDPStream returns a stream that sends to the given UDP endpoints; a
+// heap goes to the first unless its send names another by index. The
+// socket is not connected, so ICMP errors from a closed port never turn
+// into failed sends.
+func NewUDPStream(endpoints []netip.AddrPort, cfg Config) (*Stream, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(endpoints) == 0 {
+		return nil, errors.New("send: no endpoints")
+	}
+	for i, ep := range endpoints {
+		if !ep.IsValid() || ep.Port() == 0 {
+			return nil, fmt.Errorf("send: endpoint %d (%v) needs an address and a port from 1 to 65535", i, ep)
+		}
+	}
+	w, err := newUDPWriter(endpoints, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return newStream(w, cfg), nil
+}
+
+// listenFor opens an unconnected UDP socket able to reach every endpoint.
+func listenFor(endpoints []netip.AddrPort) (*net.UDPConn, error) {
+	network := "udp4"
+	for _, ep := range endpoints {
+		if ep.Addr().Unmap().Is6() {
+			network = "udp"
+		}
+	}
+	conn, err := net.ListenUDP(network, nil)
+	if err != nil {
+		return nil, fmt.Errorf("send: opening a UDP socket: %w", err)
+	}
+	if err := conn.SetWriteBuffer(DefaultBufferSize); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("send: setting the send buffer: %w", err)
+	}
+	return conn, nil
+}
+
+// wrapSendError gives EMSGSIZE a message that says what to do, and
+// otherwise adds the destination.
+func wrapSendError(err error, size int, dest netip.AddrPort) error {
+	if errors.Is(err, syscall.EMSGSIZE) {
+		return fmt.Errorf("sending to %v: a %d-byte packet exceeds the path MTU (IP and UDP headers add 28 bytes, so the MTU must be at least %d); lower the max packet size: %w",
+			dest, size, size+28, err)
+	}
+	return fmt.Errorf("sending to %v: %w", dest, err)
+}
+
+// isTransient reports errors that mean a packet was lost rather than that
+// the stream is broken: ICMP reports that reach an unconnected socket, and
+// a full device queue.
+func isTransient(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOBUFS)
+}

@@ -1,0 +1,10 @@
+//go:build !linux
+
+package send
+
+import "net/netip"
+
+// newUDPWriter returns the portable writer on systems without a fast path.
+func newUDPWriter(endpoints []netip.AddrPort, cfg Config) (writer, error) {
+	return newPortableWriter(endpoints, cfg)
+}
