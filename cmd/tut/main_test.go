@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -24,6 +25,16 @@ var port8888 sync.Mutex
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "../../testdata",
+		// Each script gets a UDP port of its own in $PORT, for stages
+		// that take one on the command line.
+		Setup: func(env *testscript.Env) error {
+			port, err := freeUDPPort()
+			if err != nil {
+				return err
+			}
+			env.Setenv("PORT", strconv.Itoa(port))
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// lock8888 holds the tutorial's port 8888 for the rest of
 			// the script, so that scripts using it never overlap.
@@ -73,4 +84,14 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// freeUDPPort asks the kernel for a UDP port on loopback that is free now.
+func freeUDPPort() (int, error) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	return conn.LocalAddr().(*net.UDPAddr).Port, nil
 }
