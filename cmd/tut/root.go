@@ -37,6 +37,7 @@ and a benchmark.`,
 var commands = []func() *cobra.Command{
 	// Each command's file adds its constructor here, in the order help
 	// lists them.
+	newDummyCmd,
 }
 
 // usageError marks an error as misuse of the command line, for exit

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+)
+
+// udpIPv4Overhead is what IPv4 and UDP headers add to a SPEAD packet;
+// over IPv6 it is 48 bytes.
+const (
+	udpIPv4Overhead = 28
+	udpIPv6Overhead = 48
+)
+
+// routeMTU returns the interface the kernel would send to dest through
+// and the MTU that applies: the route's own MTU if it has one, else the
+// interface's.
+func routeMTU(dest netip.Addr) (dev string, mtu int, err error) {
+	dest = dest.Unmap()
+	routes, err := netlink.RouteGet(dest.AsSlice())
+	if err != nil {
+		return "", 0, fmt.Errorf("looking up the route to %v: %w", dest, err)
+	}
+	if len(routes) == 0 {
+		return "", 0, fmt.Errorf("looking up the route to %v: no route", dest)
+	}
+	r := routes[0]
+	link, err := netlink.LinkByIndex(r.LinkIndex)
+	if err != nil {
+		return "", 0, fmt.Errorf("looking up interface %d, the route to %v: %w", r.LinkIndex, dest, err)
+	}
+	mtu = link.Attrs().MTU
+	if r.MTU > 0 && r.MTU < mtu {
+		mtu = r.MTU
+	}
+	return link.Attrs().Name, mtu, nil
+}
+
+// checkPathMTU returns an error, saying the packet size, the MTU and how
+// to fix it, if SPEAD packets of packetSize bytes to dest would not fit in
+// the MTU of the interface the route to dest goes through. Linux would
+// otherwise fragment them without a word, which a receiver of SPEAD over
+// UDP cannot be expected to reassemble at speed. If the route cannot be
+// looked up it returns nil: the send itself will then say what is wrong.
+func checkPathMTU(dest netip.Addr, packetSize int) error {
+	dev, mtu, err := routeMTU(dest)
+	if err != nil {
+		return nil
+	}
+	overhead := udpIPv4Overhead
+	if dest.Unmap().Is6() {
+		overhead = udpIPv6Overhead
+	}
+	if packetSize+overhead <= mtu {
+		return nil
+	}
+	return fmt.Errorf("%d-byte packets to %v do not fit the MTU of %s, %d bytes: IP and UDP headers add %d bytes, so the MTU must be at least %d; raise it (ip link set dev %s mtu %d, or tut dummy up --mtu %d for the dummy interface) or send smaller packets",
+		packetSize, dest, dev, mtu, overhead, packetSize+overhead, dev, suggestMTU(packetSize+overhead), suggestMTU(packetSize+overhead))
+}
+
+// mtuHint describes the MTU of the route to dest, to add to an error such
+// as EMSGSIZE: "the route to 192.168.31.2 goes through dummy1, MTU 1500".
+// It returns "" if the route cannot be looked up.
+func mtuHint(dest netip.Addr) string {
+	dev, mtu, err := routeMTU(dest)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("the route to %v goes through %s, MTU %d", dest, dev, mtu)
+}
+
+// suggestMTU returns the MTU to suggest for packets of need bytes on the
+// wire: the tutorial's 9216 when that is enough, else need itself.
+func suggestMTU(need int) int {
+	if need <= defaultDummyMTU {
+		return defaultDummyMTU
+	}
+	return need
+}
