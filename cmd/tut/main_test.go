@@ -35,7 +35,12 @@ func TestScripts(t *testing.T) {
 			env.Setenv("PORT", strconv.Itoa(port))
 			return nil
 		},
+		// [netns]: the script may make a network namespace (netns_test.go).
+		Condition: netnsCondition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// netns makes a network namespace for the script, named in
+			// $NS and removed when the script ends (netns_test.go).
+			"netns": cmdNetns,
 			// lock8888 holds the tutorial's port 8888 for the rest of
 			// the script, so that scripts using it never overlap.
 			"lock8888": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"io"
+	"net/netip"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/vishvananda/netns"
+)
+
+// inNewNetns runs f on an OS thread moved into a new network namespace,
+// which disappears with the thread when f returns. It skips the test
+// where the process may not make one.
+func inNewNetns(t *testing.T, f func()) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("making a network namespace needs root")
+	}
+	skip := make(chan string, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// The goroutine never unlocks its thread: the runtime then
+		// ends the thread, namespace and all, when it returns.
+		runtime.LockOSThread()
+		if _, err := netns.New(); err != nil {
+			skip <- err.Error()
+			return
+		}
+		f()
+	}()
+	<-done
+	select {
+	case reason := <-skip:
+		t.Skipf("making a network namespace: %s", reason)
+	default:
+	}
+}
+
+func TestCheckPathMTU(t *testing.T) {
+	inNewNetns(t, func() {
+		cfg := dummyConfig{name: "dummy1", addr: netip.MustParsePrefix("192.168.31.1/24"), mtu: 1500}
+		if _, err := dummyUp(cfg, io.Discard); err != nil {
+			t.Errorf("dummyUp: %v", err)
+			return
+		}
+		dest := netip.MustParseAddr("192.168.31.2")
+
+		err := checkPathMTU(dest, 9000)
+		if err == nil {
+			t.Errorf("checkPathMTU(%v, 9000) with MTU 1500 = nil, want an error", dest)
+		} else {
+			for _, want := range []string{"9000-byte packets", "MTU of dummy1, 1500 bytes", "at least 9028", "ip link set dev dummy1 mtu 9216", "smaller packets"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("checkPathMTU error %q does not say %q", err, want)
+				}
+			}
+		}
+		if err := checkPathMTU(dest, 1472); err != nil {
+			t.Errorf("checkPathMTU(%v, 1472) with MTU 1500: %v", dest, err)
+		}
+		if got, want := mtuHint(dest), "the route to 192.168.31.2 goes through dummy1, MTU 1500"; got != want {
+			t.Errorf("mtuHint(%v) = %q, want %q", dest, got, want)
+		}
+		// With no route at all, the check leaves the verdict to the send.
+		if err := checkPathMTU(netip.MustParseAddr("10.1.2.3"), 9000); err != nil {
+			t.Errorf("checkPathMTU with no route: %v, want nil", err)
+		}
+	})
+}
+
+func TestCheckLinkName(t *testing.T) {
+	for _, name := range []string{"dummy1", "a", "0123456789abcde", "tut-bench_0"} {
+		if err := checkLinkName(name); err != nil {
+			t.Errorf("checkLinkName(%q): %v", name, err)
+		}
+	}
+	for _, name := range []string{"", ".", "..", "a/b", "a:b", "a b", "0123456789abcdef", "a\tb"} {
+		err := checkLinkName(name)
+		if err == nil || !isUsage(err) {
+			t.Errorf("checkLinkName(%q) = %v, want a usage error", name, err)
+		}
+	}
+}
