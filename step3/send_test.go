@@ -1,0 +1,247 @@
+package step
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gospead/tutorial/spead"
+)
+
+// receiver collects the packets sent to a loopback UDP socket until the
+// heap with counter last arrives.
+type receiver struct {
+	conn    *net.UDPConn
+	packets [][]byte
+	done    chan error
+}
+
+// listen starts a receiver on a free loopback port.
+func listen(t *testing.T, last uint64) *receiver {
+	t.Helper()
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	// Loopback drops what does not fit in the socket's buffer, so ask
+	// for room for a few heaps; the kernel caps it at net.core.rmem_max.
+	if err := conn.SetReadBuffer(16 << 20); err != nil {
+		t.Fatal(err)
+	}
+	r := &receiver{conn: conn, done: make(chan error, 1)}
+	go func() { r.done <- r.run(last) }()
+	return r
+}
+
+// run reads packets until the heap with counter last, or until nothing
+// has arrived for ten seconds.
+func (r *receiver) run(last uint64) error {
+	buf := make([]byte, 65536)
+	for {
+		r.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		n, err := r.conn.Read(buf)
+		if err != nil {
+			return err
+		}
+		pkt := slices.Clone(buf[:n])
+		r.packets = append(r.packets, pkt)
+		p, err := spead.ParsePacket(pkt)
+		if err != nil {
+			return err
+		}
+		if p.HeapCnt == last && p.PayloadOffset+p.PayloadLength == p.HeapLength {
+			return nil
+		}
+	}
+}
+
+// port returns the receiver's port.
+func (r *receiver) port() int {
+	return r.conn.LocalAddr().(*net.UDPAddr).Port
+}
+
+// TestRun sends two data heaps to a loopback socket and checks that every
+// packet is the one spead.AppendPackets makes for the same heap: the
+// descriptors and first samples with counter 1, the second samples with
+// counter 2, the end of the stream with counter 3.
+func TestRun(t *testing.T) {
+	const nHeaps = 2
+	r := listen(t, nHeaps+1)
+	var out bytes.Buffer
+	var progress []int
+	opts := Options{
+		Heaps:    nHeaps,
+		Host:     "127.0.0.1",
+		Port:     r.port(),
+		Out:      &out,
+		Progress: func(sent, total int) { progress = append(progress, sent, total) },
+	}
+	if err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-r.done; err != nil {
+		t.Fatalf("receiving: %v (after %d packets)", err, len(r.packets))
+	}
+	if !regexp.MustCompile(`^[0-9]+\.[0-9]{2} MB/s\n$`).MatchString(out.String()) {
+		t.Errorf("Run wrote %q, want one line N.NN MB/s", out.String())
+	}
+	if want := []int{1, 2, 2, 2}; !slices.Equal(progress, want) {
+		t.Errorf("progress calls %v, want %v", progress, want)
+	}
+
+	timestampDesc, adcSamplesDesc := descriptors(t, r.packets)
+	var want [][]byte
+	var err error
+	for k := range nHeaps {
+		var h spead.Heap
+		if k == 0 {
+			if err := h.AddDescriptor(&timestampDesc); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.AddDescriptor(&adcSamplesDesc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.AddImmediate(0x1600, uint64(k)*chunkSize)
+		h.AddItem(0x3300, wantSamples(t, k))
+		if want, err = spead.AppendPackets(want, &h, uint64(k)+1, DefaultPacketSize); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want, err = spead.AppendPackets(want, spead.EndOfStream(spead.DefaultFlavour), nHeaps+1, DefaultPacketSize); err != nil {
+		t.Fatal(err)
+	}
+
+	if len(r.packets) != len(want) {
+		t.Fatalf("received %d packets, want %d", len(r.packets), len(want))
+	}
+	largest := 0
+	for i, got := range r.packets {
+		largest = max(largest, len(got))
+		if !bytes.Equal(got, want[i]) {
+			p, _ := spead.ParsePacket(got)
+			t.Fatalf("packet %d (heap %d, offset %d) differs from spead.AppendPackets", i, p.HeapCnt, p.PayloadOffset)
+		}
+	}
+	if largest != DefaultPacketSize {
+		t.Errorf("largest packet %d bytes, want %d", largest, DefaultPacketSize)
+	}
+}
+
+// descriptors reassembles the first heap and decodes its two
+// descriptors, checking them against the tutorial's.
+func descriptors(t *testing.T, packets [][]byte) (timestamp, adcSamples spead.Descriptor) {
+	t.Helper()
+	var pointers, payload []byte
+	var f spead.Flavour
+	for _, pkt := range packets {
+		p, err := spead.ParsePacket(pkt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.HeapCnt != 1 {
+			break
+		}
+		if p.PayloadOffset != int64(len(payload)) {
+			t.Fatalf("first heap: payload offset %d, want %d", p.PayloadOffset, len(payload))
+		}
+		f = p.Flavour
+		pointers = append(pointers, p.Pointers...)
+		payload = append(payload, p.Payload...)
+	}
+	items, err := spead.DecodeItems(f, pointers, payload, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var descs []spead.Descriptor
+	for _, it := range items {
+		if it.ID != spead.DescriptorID {
+			continue
+		}
+		d, err := spead.DecodeDescriptor(it.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		descs = append(descs, d)
+	}
+	if len(descs) != 2 {
+		t.Fatalf("first heap holds %d descriptors, want 2", len(descs))
+	}
+	timestamp, adcSamples = descs[0], descs[1]
+	if timestamp.ID != 0x1600 || timestamp.Name != "timestamp" || timestamp.Description != "Index of the first sample" ||
+		!slices.Equal(timestamp.Format, []spead.FormatField{{Type: 'u', Bits: 40}}) || len(timestamp.Shape) != 0 {
+		t.Errorf("timestamp descriptor %+v", timestamp)
+	}
+	if adcSamples.ID != 0x3300 || adcSamples.Name != "adc_samples" || adcSamples.Description != "ADC converter output" ||
+		adcSamples.DType != "{'shape': (1048576,), 'fortran_order': False, 'descr': 'i1'}" || len(adcSamples.Format) != 0 {
+		t.Errorf("adc_samples descriptor %+v", adcSamples)
+	}
+	return timestamp, adcSamples
+}
+
+// TestRunErrors checks that Run refuses what it cannot send, with an
+// error that names the problem.
+func TestRunErrors(t *testing.T) {
+	for _, tc := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{Heaps: -1, Host: "127.0.0.1", Port: 9}, "heaps"},
+		{Options{Host: "localhost", Port: 9}, "not an IP address"},
+		{Options{Host: "127.0.0.1", Port: 70000}, "port 70000"},
+		{Options{Host: "127.0.0.1", Port: 9, PacketSize: 16}, "MaxPacketSize"},
+	} {
+		err := Run(context.Background(), tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Run(%+v) = %v, want an error about %s", tc.opts, err, tc.want)
+		}
+	}
+}
+
+// TestRunCanceled checks that Run stops, with the context's error, when
+// its context has ended.
+func TestRunCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := Run(ctx, Options{Host: "127.0.0.1", Port: 9, Out: os.Stderr})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run with a canceled context = %v, want context.Canceled", err)
+	}
+}
+
+// wantSamples returns the samples of data heap k: all int8(k).
+func wantSamples(t *testing.T, k int) []byte {
+	t.Helper()
+	return bytes.Repeat([]byte{byte(int8(k))}, chunkSize)
+}
+
+// TestFill checks that every sample is int8(i), whatever the length of
+// the slice, and that i wraps around as a conversion to int8 does.
+func TestFill(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 1000, chunkSize} {
+		for _, i := range []int{0, 1, 127, 128, 300} {
+			samples := make([]byte, n)
+			fill(samples, i)
+			if want := bytes.Repeat([]byte{byte(int8(i))}, n); !bytes.Equal(samples, want) {
+				t.Errorf("fill of %d samples with %d is wrong", n, i)
+			}
+		}
+	}
+}
+
+// BenchmarkFill measures how long one heap takes to fill.
+func BenchmarkFill(b *testing.B) {
+	samples := make([]byte, chunkSize)
+	b.SetBytes(chunkSize)
+	for b.Loop() {
+		fill(samples, 7)
+	}
+}
