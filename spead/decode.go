@@ -1,6 +1,7 @@
 package spead
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -131,48 +132,52 @@ func (p *Packet) Items(dst []RawItem) []RawItem {
 func DecodeItems(f Flavour, pointers, payload []byte, dst []RawItem) ([]RawItem, error) {
 	be := binary.BigEndian
 	n := len(pointers) / 8
-	// Collect the addresses of addressed items (NULL included, as it
-	// ends the item before it) in sorted order to find each length.
-	var addrBuf [16]uint64
-	addrs := addrBuf[:0]
+	// Sort the addressed pointers (NULL included, as it ends the item
+	// before it) by address, keeping pointer order among equal addresses:
+	// an earlier pointer at the same address is a zero-length item.
+	type span struct {
+		addr  uint64
+		index int
+	}
+	var spanBuf [16]span
+	spans := spanBuf[:0]
 	for i := 0; i < n; i++ {
 		ip := be.Uint64(pointers[8*i:])
 		if ip>>63 == 0 {
-			addrs = append(addrs, ip&f.MaxValue())
+			spans = append(spans, span{ip & f.MaxValue(), i})
 		}
 	}
-	slices.Sort(addrs)
+	slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(a.addr, b.addr) })
+	for k, s := range spans {
+		if s.addr > uint64(len(payload)) {
+			return dst, fmt.Errorf("item pointer %d: address %d past the %d-byte payload", s.index, s.addr, len(payload))
+		}
+		end := uint64(len(payload))
+		if k+1 < len(spans) {
+			end = spans[k+1].addr
+		}
+		// From here on the address field holds the item's end.
+		spans[k].addr = end
+	}
+	// Back to pointer order, to walk alongside the pointers.
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.index, b.index) })
+	next := 0
 	for i := 0; i < n; i++ {
 		ip := be.Uint64(pointers[8*i:])
-		imm := ip>>63 == 1
+		isImm := ip>>63 == 1
 		id := (ip >> f.heapAddressBits) & f.MaxID()
-		if id == NullID || isPacketPointer(id, imm) {
+		if id == NullID || isPacketPointer(id, isImm) {
 			continue
 		}
 		v := ip & f.MaxValue()
-		if imm {
+		if isImm {
 			dst = append(dst, RawItem{ID: id, Immediate: true, Value: v})
 			continue
 		}
-		if v > uint64(len(payload)) {
-			return dst, fmt.Errorf("item %#x: address %d past the %d-byte payload", id, v, len(payload))
+		for spans[next].index != i {
+			next++
 		}
-		end := uint64(len(payload))
-		// The first address greater than v ends the item; equal
-		// addresses mean zero-length items before it.
-		lo, hi := 0, len(addrs)
-		for lo < hi {
-			m := (lo + hi) / 2
-			if addrs[m] <= v {
-				lo = m + 1
-			} else {
-				hi = m
-			}
-		}
-		if lo < len(addrs) {
-			end = min(addrs[lo], end)
-		}
-		dst = append(dst, RawItem{ID: id, Data: payload[v:end]})
+		dst = append(dst, RawItem{ID: id, Data: payload[v:spans[next].addr]})
 	}
 	return dst, nil
 }

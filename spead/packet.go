@@ -74,9 +74,6 @@ func (g *PacketGenerator) Reset(h *Heap, cnt uint64, maxPacketSize int) error {
 			g.payloadSize += int64(len(it.Data))
 		}
 	}
-	if uint64(g.payloadSize) > f.MaxValue() {
-		return fmt.Errorf("heap payload of %d bytes does not fit in %d address bits", g.payloadSize, f.heapAddressBits)
-	}
 	// Packets needed for the item pointers, plus one in case a NULL
 	// pointer must mark where padding starts.
 	itemPackets := len(h.Items)/g.maxPointers + 1
@@ -88,6 +85,9 @@ func (g *PacketGenerator) Reset(h *Heap, cnt uint64, maxPacketSize int) error {
 	if minPayload := int64(itemPackets-1)*8 + 1; g.payloadSize < minPayload {
 		g.payloadSize = minPayload
 		g.needNull = true
+	}
+	if uint64(g.payloadSize) > f.MaxValue() {
+		return fmt.Errorf("heap payload of %d bytes does not fit in %d address bits", g.payloadSize, f.heapAddressBits)
 	}
 	return nil
 }
@@ -167,11 +167,19 @@ func (g *PacketGenerator) Next(scratch []byte, bufs [][]byte) ([][]byte, int) {
 	size := p + int(length)
 	for length > 0 {
 		if g.nextItem == len(h.Items) {
-			// Padding comes only after all real payload, and a heap
-			// that needs it has at most 8 bytes of it, so it extends
-			// the header's own buffer.
-			clear(scratch[p : p+int(length)])
-			bufs[first] = scratch[:p+int(length)]
+			// Padding comes after all real payload, at most 8 bytes
+			// of it in a packet. Alone, it extends the header's
+			// buffer; after real payload it is a slice of zeros.
+			if len(bufs) == first+1 {
+				clear(scratch[p : p+int(length)])
+				bufs[first] = scratch[:p+int(length)]
+			} else {
+				for length > 0 {
+					n := min(length, int64(len(zeros)))
+					bufs = append(bufs, zeros[:n])
+					length -= n
+				}
+			}
 			break
 		}
 		it := &h.Items[g.nextItem]
@@ -191,6 +199,9 @@ func (g *PacketGenerator) Next(scratch []byte, bufs [][]byte) ([][]byte, int) {
 	}
 	return bufs, size
 }
+
+// zeros is the padding that follows real payload in a packet.
+var zeros [8]byte
 
 // AppendPackets appends every packet of h, each copied into one
 // contiguous slice, to dst. It is the simple way to see a heap's packets;

@@ -1,0 +1,160 @@
+package spead
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+)
+
+// ItemGroup declares a set of items once and turns their values into heaps,
+// in the manner of spead2's Python item groups: the first heap that carries
+// an item also carries its descriptor, and each heap carries only the
+// values set since the last one.
+type ItemGroup struct {
+	flavour Flavour
+	items   []*GroupItem
+	byName  map[string]*GroupItem
+	byID    map[uint64]*GroupItem
+}
+
+// GroupItem is one item of an [ItemGroup]: its descriptor and its current
+// value.
+type GroupItem struct {
+	Descriptor
+	item      Item // the value as it goes into a heap
+	set       bool // a value has been set
+	changed   bool // set since the last heap
+	described bool // its descriptor has gone out
+}
+
+// NewItemGroup returns an empty item group for heaps of flavour f.
+func NewItemGroup(f Flavour) *ItemGroup {
+	return &ItemGroup{flavour: f, byName: map[string]*GroupItem{}, byID: map[uint64]*GroupItem{}}
+}
+
+// Add declares an item. Its ID and name must be new to the group, and the
+// descriptor must encode in the group's flavour.
+func (g *ItemGroup) Add(d Descriptor) (*GroupItem, error) {
+	if _, ok := g.byID[d.ID]; ok {
+		return nil, fmt.Errorf("item group: ID %#x declared twice", d.ID)
+	}
+	if _, ok := g.byName[d.Name]; ok || d.Name == "" {
+		return nil, fmt.Errorf("item group: item %#x: name %q is empty or already taken", d.ID, d.Name)
+	}
+	if _, err := d.AppendEncode(nil, g.flavour); err != nil {
+		return nil, fmt.Errorf("item group: %w", err)
+	}
+	it := &GroupItem{Descriptor: d}
+	g.items = append(g.items, it)
+	g.byName[d.Name] = it
+	g.byID[d.ID] = it
+	return it, nil
+}
+
+// Item returns the item with the given name, or nil.
+func (g *ItemGroup) Item(name string) *GroupItem { return g.byName[name] }
+
+// lookup returns the named item or an error naming it.
+func (g *ItemGroup) lookup(name string) (*GroupItem, error) {
+	it := g.byName[name]
+	if it == nil {
+		return nil, fmt.Errorf("item group: no item named %q", name)
+	}
+	return it, nil
+}
+
+// SetUint sets a scalar unsigned item, one whose format is a single field
+// ('u', N) with N a multiple of 8 up to 64. A value that fits in the
+// flavour's immediate size travels in its item pointer.
+func (g *ItemGroup) SetUint(name string, v uint64) error {
+	it, err := g.lookup(name)
+	if err != nil {
+		return err
+	}
+	if len(it.Format) != 1 || it.Format[0].Type != 'u' || len(it.Shape) != 0 ||
+		it.Format[0].Bits%8 != 0 || it.Format[0].Bits < 8 || it.Format[0].Bits > 64 {
+		return fmt.Errorf("item group: %s is not a scalar of format ('u', 8..64 in whole bytes)", name)
+	}
+	bits := it.Format[0].Bits
+	if bits < 64 && v >= 1<<bits {
+		return fmt.Errorf("item group: %s: %d does not fit in %d bits", name, v, bits)
+	}
+	if bits <= g.flavour.HeapAddressBits() {
+		it.item = Item{ID: it.ID, Immediate: true, Value: v}
+	} else {
+		buf := binary.BigEndian.AppendUint64(nil, v)
+		it.item = Item{ID: it.ID, Data: buf[8-bits/8:]}
+	}
+	it.set, it.changed = true, true
+	return nil
+}
+
+// SetBytes sets an item's value to raw bytes, referenced and not copied.
+func (g *ItemGroup) SetBytes(name string, b []byte) error {
+	it, err := g.lookup(name)
+	if err != nil {
+		return err
+	}
+	it.item = Item{ID: it.ID, Data: b}
+	it.set, it.changed = true, true
+	return nil
+}
+
+// SetInt8s sets an int8 array item (numpy descr 'i1', or format
+// ('i', 8)). The slice is referenced and not copied.
+func (g *ItemGroup) SetInt8s(name string, v []int8) error {
+	it, err := g.lookup(name)
+	if err != nil {
+		return err
+	}
+	if !isInt8(&it.Descriptor) {
+		return fmt.Errorf("item group: %s is not an int8 array", name)
+	}
+	it.item = Item{ID: it.ID, Data: unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v))}
+	it.set, it.changed = true, true
+	return nil
+}
+
+// isInt8 reports whether d describes int8 elements.
+func isInt8(d *Descriptor) bool {
+	if d.DType != "" {
+		n, err := ParseNumpyHeader(d.DType)
+		return err == nil && (n.Descr == "i1" || n.Descr == "|i1")
+	}
+	return len(d.Format) == 1 && d.Format[0] == FormatField{Type: 'i', Bits: 8}
+}
+
+// Heap returns a heap with the descriptors of items not yet described,
+// then the values set since the last heap, in the order the items were
+// declared.
+func (g *ItemGroup) Heap() (*Heap, error) {
+	h := NewHeap(g.flavour)
+	if err := g.FillHeap(h); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// FillHeap is Heap for a heap the caller reuses: it resets h and fills it.
+func (g *ItemGroup) FillHeap(h *Heap) error {
+	h.Flavour = g.flavour
+	h.Reset()
+	for _, it := range g.items {
+		if !it.described {
+			if err := h.AddDescriptor(&it.Descriptor); err != nil {
+				return fmt.Errorf("item group: %w", err)
+			}
+			it.described = true
+		}
+	}
+	for _, it := range g.items {
+		if it.changed {
+			h.Items = append(h.Items, it.item)
+			it.changed = false
+		}
+	}
+	return nil
+}
+
+// EndHeap returns the heap that ends the stream.
+func (g *ItemGroup) EndHeap() *Heap { return EndOfStream(g.flavour) }
