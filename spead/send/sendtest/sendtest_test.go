@@ -1,0 +1,123 @@
+package sendtest_test
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/gospead/tutorial/spead/send/sendtest"
+	"github.com/vishvananda/netlink"
+)
+
+// sandbox makes a Sandbox for the test, or skips it where none can be made.
+func sandbox(t *testing.T) *sendtest.Sandbox {
+	t.Helper()
+	sb, err := sendtest.NewSandbox()
+	if errors.Is(err, sendtest.ErrNoPrivilege) || errors.Is(err, sendtest.ErrUnsupported) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	return sb
+}
+
+func TestYardstickLoopback(t *testing.T) {
+	for _, size := range []int{1472, 9000, 8} {
+		conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.SetReadBuffer(8 << 20)
+		y, err := sendtest.NewYardstick(conn.LocalAddr().(*net.UDPAddr).AddrPort(), size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer y.Close()
+		const packets = 100
+		n, err := y.Send(int64(packets*size - size/2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != packets*int64(size) {
+			t.Errorf("size %d: Send returned %d, want %d", size, n, packets*size)
+		}
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 65536)
+		for i := range packets {
+			m, err := conn.Read(buf)
+			if err != nil {
+				t.Fatalf("size %d: packet %d: %v", size, i, err)
+			}
+			if m != size {
+				t.Fatalf("size %d: packet %d has %d bytes", size, i, m)
+			}
+		}
+		if !y.GSO() {
+			t.Errorf("size %d: GSO was disabled on loopback", size)
+		}
+	}
+}
+
+func TestYardstickRefusesNonLoopback(t *testing.T) {
+	// This only opens a socket; nothing is sent.
+	_, err := sendtest.NewYardstick(netip.MustParseAddrPort("192.168.31.2:8888"), 9000)
+	if err == nil {
+		t.Fatal("NewYardstick accepted a non-loopback address outside a sandbox")
+	}
+}
+
+func TestYardstickBadArguments(t *testing.T) {
+	lo := netip.MustParseAddrPort("127.0.0.1:9")
+	for _, size := range []int{0, -1, 65508} {
+		if _, err := sendtest.NewYardstick(lo, size); err == nil {
+			t.Errorf("packet size %d accepted", size)
+		}
+	}
+	if _, err := sendtest.NewYardstick(netip.MustParseAddrPort("127.0.0.1:0"), 9000); err == nil {
+		t.Error("port 0 accepted")
+	}
+}
+
+func TestSandboxSink(t *testing.T) {
+	sb := sandbox(t)
+	var y *sendtest.Yardstick
+	err := sb.Do(func() error {
+		link, err := netlink.LinkByName(sendtest.SinkLink)
+		if err != nil {
+			return err
+		}
+		if mtu := link.Attrs().MTU; mtu != sendtest.SinkMTU {
+			t.Errorf("%s has MTU %d, want %d", sendtest.SinkLink, mtu, sendtest.SinkMTU)
+		}
+		y, err = sendtest.NewYardstick(sb.Sink(8888), 9000)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	// Sent from this goroutine, outside the namespace: the socket keeps it.
+	if _, err := y.Send(10 << 20); err != nil {
+		t.Fatal(err)
+	}
+	if !y.GSO() {
+		t.Log("the ifb link refused GSO messages; the yardstick fell back")
+	}
+	// Outside the sandbox there is no such link.
+	if _, err := netlink.LinkByName(sendtest.SinkLink); err == nil {
+		t.Errorf("%s exists outside the sandbox", sendtest.SinkLink)
+	}
+}
+
+func TestSandboxClosed(t *testing.T) {
+	sb := sandbox(t)
+	sb.Close()
+	if err := sb.Do(func() error { return nil }); err == nil {
+		t.Error("Do after Close succeeded")
+	}
+}

@@ -1,0 +1,193 @@
+package sendtest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+
+	"github.com/gospead/tutorial/spead/send/internal/mmsg"
+	"golang.org/x/sys/unix"
+)
+
+// batchPackets is how many packets go to the kernel per sendmmsg call: the
+// same batch as package send's writer, and spead2's.
+const batchPackets = 64
+
+// Yardstick is the fastest one thread can send: packets of one size,
+// prebuilt back to back in memory, written with the system calls package
+// send's fast path makes (sendmmsg, 64 packets a call, merged into UDP GSO
+// messages of up to 64 segments and 65507 bytes) and nothing else. A
+// sender's throughput divided by a Yardstick's, measured side by side to
+// the same destination, is the fraction of the kernel's speed the sender
+// reaches.
+//
+// If the kernel refuses a GSO message, a Yardstick sends the same packets
+// unmerged and stops merging, as package send does. A Yardstick is not
+// safe for concurrent use.
+type Yardstick struct {
+	conn *net.UDPConn
+	c    *mmsg.Conn
+	sa   mmsg.Sockaddr
+	size int
+	gso  bool
+
+	buf    []byte // batchPackets packets back to back
+	iovs   [batchPackets]unix.Iovec
+	starts [batchPackets + 1]int // first packet of each message, then the end
+	batch  mmsg.Batch
+}
+
+// NewYardstick opens an unconnected UDP socket, in the calling thread's
+// network namespace, that sends packetSize-byte UDP payloads to dest.
+//
+// To keep tests off real networks, dest must be a loopback address unless
+// the calling thread is inside a [Sandbox] (in a function passed to
+// [Sandbox.Do]); otherwise NewYardstick returns an error.
+func NewYardstick(dest netip.AddrPort, packetSize int) (*Yardstick, error) {
+	if packetSize < 1 || packetSize > mmsg.MaxGSOBytes {
+		return nil, fmt.Errorf("sendtest: packet size %d is outside 1 to %d", packetSize, mmsg.MaxGSOBytes)
+	}
+	if !dest.IsValid() || dest.Port() == 0 {
+		return nil, fmt.Errorf("sendtest: destination %v needs an address and a port from 1 to 65535", dest)
+	}
+	network := "udp4"
+	if !dest.Addr().Unmap().Is4() {
+		network = "udp6"
+	}
+	conn, err := net.ListenUDP(network, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sendtest: opening a UDP socket: %w", err)
+	}
+	y, err := newYardstick(conn, dest, packetSize)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sendtest: %w", err)
+	}
+	return y, nil
+}
+
+// newYardstick checks where conn's socket lives and readies the packets
+// and messages.
+func newYardstick(conn *net.UDPConn, dest netip.AddrPort, packetSize int) (*Yardstick, error) {
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	if !dest.Addr().IsLoopback() {
+		var (
+			ok   bool
+			lerr error
+		)
+		if err := rc.Control(func(fd uintptr) { ok, lerr = inSandbox(int(fd)) }); err != nil {
+			return nil, err
+		}
+		if lerr != nil {
+			return nil, lerr
+		}
+		if !ok {
+			return nil, fmt.Errorf("refusing to send to %v: not a loopback address, and the socket is not inside a Sandbox", dest)
+		}
+	}
+	if err := conn.SetWriteBuffer(512 * 1024); err != nil {
+		return nil, fmt.Errorf("setting the send buffer: %w", err)
+	}
+	family, err := mmsg.Family(rc)
+	if err != nil {
+		return nil, err
+	}
+	sa, err := mmsg.NewSockaddr(dest, family)
+	if err != nil {
+		return nil, err
+	}
+	y := &Yardstick{
+		conn: conn,
+		c:    mmsg.NewConn(rc),
+		sa:   sa,
+		size: packetSize,
+		gso:  true,
+		buf:  make([]byte, batchPackets*packetSize),
+	}
+	for i := range y.buf {
+		y.buf[i] = byte(i % 251)
+	}
+	return y, nil
+}
+
+// PacketSize returns the UDP payload size of each packet.
+func (y *Yardstick) PacketSize() int { return y.size }
+
+// GSO reports whether the Yardstick still merges packets for UDP GSO: it
+// stops when the kernel refuses a merged message and the same packets go
+// unmerged.
+func (y *Yardstick) GSO() bool { return y.gso }
+
+// Send sends whole packets until at least totalBytes bytes of UDP payload
+// have gone, and returns the bytes sent.
+func (y *Yardstick) Send(totalBytes int64) (int64, error) {
+	var sent int64
+	for sent < totalBytes {
+		n := int(min((totalBytes-sent+int64(y.size)-1)/int64(y.size), batchPackets))
+		if err := y.sendBatch(n); err != nil {
+			return sent, fmt.Errorf("sendtest: yardstick: %w", err)
+		}
+		sent += int64(n * y.size)
+	}
+	return sent, nil
+}
+
+// sendBatch sends the first n prebuilt packets in one sendmmsg call (more
+// only if the kernel takes part of the batch).
+func (y *Yardstick) sendBatch(n int) error {
+	first := 0 // first packet not yet sent
+	for first < n {
+		msgStart := y.prepare(first, n, y.gso)
+		sent, err := y.c.Send(y.batch.Msgs)
+		if err == nil {
+			return nil
+		}
+		first = msgStart[sent]
+		switch {
+		case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOBUFS):
+			// The packets were lost, not the socket; carry on.
+		case y.gso && y.batch.Segmented(sent) && mmsg.IsGSOFailure(err):
+			msgStart = y.prepare(first, n, false)
+			sent, err2 := y.c.Send(y.batch.Msgs[:1])
+			if err2 != nil || sent != 1 {
+				return fmt.Errorf("sendmmsg with and without GSO: %w", err)
+			}
+			y.gso = false
+			first = msgStart[1]
+		default:
+			return fmt.Errorf("sendmmsg: %w", err)
+		}
+	}
+	return nil
+}
+
+// prepare fills the batch with messages for packets [first, n) and returns
+// the index of each message's first packet, with n appended.
+func (y *Yardstick) prepare(first, n int, gso bool) []int {
+	y.batch.Reset()
+	starts := y.starts[:0]
+	for i := first; i < n; {
+		k := 1
+		if gso {
+			k = min(n-i, mmsg.MaxSegments, mmsg.MaxGSOBytes/y.size)
+		}
+		v := &y.iovs[len(starts)]
+		mmsg.SetIovec(v, y.buf[i*y.size:(i+k)*y.size])
+		seg := 0
+		if k > 1 {
+			seg = y.size
+		}
+		y.batch.Add(y.iovs[len(starts):len(starts)+1], &y.sa, seg)
+		starts = append(starts, i)
+		i += k
+	}
+	return append(starts, n)
+}
+
+// Close closes the socket.
+func (y *Yardstick) Close() error { return y.conn.Close() }
