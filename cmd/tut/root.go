@@ -37,6 +37,10 @@ and a benchmark.`,
 var commands = []func() *cobra.Command{
 	// Each command's file adds its constructor here, in the order help
 	// lists them.
+	newSendCmd,
+	newStepsCmd,
+	newShowCmd,
+	newDiffCmd,
 	newDummyCmd,
 }
 

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strconv"
+
+	"github.com/gospead/tutorial/spead"
+	"github.com/spf13/cobra"
+)
+
+// maxHeaps is the most data heaps a stage can send: heap i carries the
+// timestamp i*1048576, which must fit in the 40 bits of an immediate
+// item.
+const maxHeaps = 1 << 40 / (1 << 20)
+
+// newSendCmd returns the send command, which runs a stage of the tutorial.
+func newSendCmd() *cobra.Command {
+	var step, heaps, packetSize int
+	cmd := &cobra.Command{
+		Use:   "send --step N [HOST PORT]",
+		Short: "Run a stage of the sender tutorial",
+		Long: `send runs stage N of the spead2 sender tutorial: it sends heaps of 1 MiB of
+int8 samples, pipelined with two heaps in flight, prints the rate on stdout
+as "N.NN MB/s", then sends the end of the stream.
+
+  step 1  random samples, 100 heaps to 127.0.0.1:8888, 1472-byte packets
+  step 2  heap i filled with int8(i)
+  step 3  9000-byte packets, 10000 heaps, to HOST PORT
+
+Steps 1 and 2 always send to 127.0.0.1:8888; step 3 needs HOST (an IP
+address) and PORT. Nothing needs to listen: the packets are simply dropped.
+On a terminal, sends that take more than a second show their progress on
+stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
+		Example: `  tut send --step 1
+  tut send --step 2 --heaps 1000
+  tut send --step 3 127.0.0.1 8888
+  tut send --step 3 --packet-size 1472 127.0.0.1 8888`,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("step") {
+				return usagef("--step is required: 1, 2 or 3")
+			}
+			if step < 1 || step > len(stages) {
+				return usagef("step must be 1, 2 or 3, not %d", step)
+			}
+			st := stages[step-1]
+			opts := stepOptions{Out: cmd.OutOrStdout()}
+			if err := parseDestination(step, st, args, &opts); err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("heaps") {
+				if heaps < 1 || heaps > maxHeaps {
+					return usagef("--heaps must be from 1 to %d, not %d", maxHeaps, heaps)
+				}
+				opts.Heaps = heaps
+			}
+			if cmd.Flags().Changed("packet-size") {
+				if packetSize < spead.MinPacketSize || packetSize > spead.MaxUDPPayload {
+					return usagef("--packet-size must be from %d (room for the SPEAD header, pointers and a little payload) to %d (the UDP maximum), not %d",
+						spead.MinPacketSize, spead.MaxUDPPayload, packetSize)
+				}
+				opts.PacketSize = packetSize
+			}
+			return runStep(cmd.Context(), step, st, opts)
+		},
+	}
+	cmd.Flags().IntVar(&step, "step", 0, "the stage of the tutorial to run: 1, 2 or 3 (required)")
+	cmd.Flags().IntVar(&heaps, "heaps", 0, "data heaps to send (default 100 for steps 1-2, 10000 for step 3)")
+	cmd.Flags().IntVar(&packetSize, "packet-size", 0, "max packet size in bytes, without IP and UDP headers (default 1472 for steps 1-2, 9000 for step 3)")
+	cmd.RegisterFlagCompletionFunc("step", cobra.FixedCompletions(stepNumbers, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("heaps", cobra.NoFileCompletions)
+	cmd.RegisterFlagCompletionFunc("packet-size", cobra.FixedCompletions([]string{"1472", "9000"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// parseDestination checks the positional arguments of stage n and, for a
+// stage that takes them, puts the host and port in opts.
+func parseDestination(n int, st stage, args []string, opts *stepOptions) error {
+	if !st.hostPort {
+		if len(args) > 0 {
+			return usagef("step %d sends to 127.0.0.1:8888 and takes no HOST PORT; host and port arrive in step 3", n)
+		}
+		return nil
+	}
+	if len(args) != 2 {
+		return usagef("step %d needs HOST and PORT, as in: tut send --step %d 127.0.0.1 8888 (got %d arguments)", n, n, len(args))
+	}
+	addr, err := netip.ParseAddr(args[0])
+	if err != nil {
+		return usagef("host %q is not an IP address", args[0])
+	}
+	port, err := strconv.Atoi(args[1])
+	if err != nil {
+		return usagef("port %q is not a number", args[1])
+	}
+	if port < 1 || port > 65535 {
+		return usagef("port %d is out of range 1 to 65535", port)
+	}
+	opts.Host, opts.Port = addr.String(), port
+	return nil
+}
+
+// runStep runs stage n until it is done or interrupted, with a progress
+// indicator when stderr is a terminal.
+func runStep(ctx context.Context, n int, st stage, opts stepOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	// The first Ctrl-C cancels the send; stop restores the default, so a
+	// second one ends the program at once.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	if isTerminal(os.Stderr) {
+		p := newProgress(os.Stderr)
+		defer p.clear()
+		opts.Progress = p.update
+	}
+	err := st.run(ctx, opts)
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return fmt.Errorf("send: step %d interrupted", n)
+	}
+	if err != nil {
+		return fmt.Errorf("send: step %d: %w", n, err)
+	}
+	return nil
+}
