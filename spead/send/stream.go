@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"time"
 
 	"github.com/gospead/tutorial/spead"
 )
@@ -221,52 +220,3 @@ func (s *Stream) sendOne(req request, gen *spead.PacketGenerator, b *batch, lim 
 	}
 	return total, nil
 }
-
-// limiter holds the stream to its rate. Over a run the bytes sent never
-// run ahead of Rate; a stream that has fallen behind catches up no faster
-// than Rate*BurstRateRatio; and up to BurstSize bytes go back to back
-// between looks at the clock.
-type limiter struct {
-	rate, burstRate float64
-	burstSize       int
-	start           time.Time // when the first byte went
-	sent            float64   // bytes sent since start
-	burstStart      time.Time // when the current burst began
-	pending         int       // bytes sent in the current burst
-}
-
-func newLimiter(cfg Config) *limiter {
-	return &limiter{rate: cfg.Rate, burstRate: cfg.Rate * cfg.BurstRateRatio, burstSize: cfg.BurstSize}
-}
-
-// wait sleeps, if need be, before bytes more are sent.
-func (l *limiter) wait(bytes int) {
-	if l.rate == 0 {
-		return
-	}
-	if l.start.IsZero() {
-		l.start = time.Now()
-		l.burstStart = l.start
-	}
-	if l.pending >= l.burstSize {
-		// The burst is over. It may not have gone faster than the
-		// burst rate, and the run may not get ahead of the rate.
-		byBurst := l.burstStart.Add(seconds(float64(l.pending) / l.burstRate))
-		byRate := l.start.Add(seconds(l.sent / l.rate))
-		target := byBurst
-		if byRate.After(target) {
-			target = byRate
-		}
-		now := time.Now()
-		if d := target.Sub(now); d > 0 {
-			time.Sleep(d)
-			now = target
-		}
-		l.burstStart, l.pending = now, 0
-	}
-	l.pending += bytes
-	l.sent += float64(bytes)
-}
-
-// seconds converts a float number of seconds to a Duration.
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

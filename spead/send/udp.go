@@ -17,6 +17,26 @@ const DefaultBufferSize = 512 * 1024
 // socket is not connected, so ICMP errors from a closed port never turn
 // into failed sends.
 func NewUDPStream(endpoints []netip.AddrPort, cfg Config) (*Stream, error) {
+	return newUDPStream(endpoints, cfg, writerFastest)
+}
+
+// writerKind chooses how a UDP stream hands packets to the kernel. Only
+// tests ask for anything but the fastest.
+type writerKind int
+
+const (
+	// writerFastest is sendmmsg with UDP GSO on Linux, falling back to
+	// sendmmsg alone at run time if the kernel refuses GSO; elsewhere it
+	// is the portable writer.
+	writerFastest writerKind = iota
+	// writerNoGSO is sendmmsg without GSO on Linux.
+	writerNoGSO
+	// writerPortable copies each packet and writes it on its own.
+	writerPortable
+)
+
+// newUDPStream is NewUDPStream with a choice of writer.
+func newUDPStream(endpoints []netip.AddrPort, cfg Config, kind writerKind) (*Stream, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -28,7 +48,7 @@ func NewUDPStream(endpoints []netip.AddrPort, cfg Config) (*Stream, error) {
 			return nil, fmt.Errorf("send: endpoint %d (%v) needs an address and a port from 1 to 65535", i, ep)
 		}
 	}
-	w, err := newUDPWriter(endpoints, cfg)
+	w, err := newUDPWriter(endpoints, cfg, kind)
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,193 @@
 
 package send
 
-import "net/netip"
+import (
+	"fmt"
+	"net"
+	"net/netip"
 
-// newUDPWriter returns the writer for Linux.
-func newUDPWriter(endpoints []netip.AddrPort, cfg Config) (writer, error) {
-	return newPortableWriter(endpoints, cfg)
+	"github.com/gospead/tutorial/spead/send/internal/mmsg"
+	"golang.org/x/sys/unix"
+)
+
+// newUDPWriter returns the writer of the given kind; see writerKind.
+func newUDPWriter(endpoints []netip.AddrPort, cfg Config, kind writerKind) (writer, error) {
+	if kind == writerPortable {
+		return newPortableWriter(endpoints, cfg)
+	}
+	conn, err := listenFor(endpoints)
+	if err != nil {
+		return nil, err
+	}
+	w, err := newMmsgWriter(conn, endpoints, kind == writerFastest)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("send: %w", err)
+	}
+	return w, nil
 }
+
+// mmsgWriter is the Linux fast path. It hands a whole batch to the kernel
+// in one sendmmsg call, each packet a scatter-gather list of its header
+// and slices of the heap's own memory, and merges runs of equal-sized
+// packets into UDP GSO messages (see gso_linux.go). The socket is
+// unconnected, non-blocking and driven through Go's poller, so a full
+// send buffer parks the stream's goroutine rather than spinning it.
+//
+// Every array it uses is kept from batch to batch: in steady state a
+// write allocates nothing.
+type mmsgWriter struct {
+	conn *net.UDPConn
+	c    *mmsg.Conn
+	// send is c.Send; tests replace it to inject the kernel's errors.
+	send func(msgs []unix.Mmsghdr) (int, error)
+	eps  []netip.AddrPort
+	sas  []mmsg.Sockaddr // eps in the socket's own address form
+	gso  bool            // merge packets; cleared for good if the kernel refuses
+
+	iovs   []unix.Iovec // the pieces of the batch's packets, in order
+	pktIov []iovRange   // which iovs each packet of the batch uses
+	flat   []byte       // packets with too many pieces, copied whole
+	starts []int        // the first packet of each message, then the end
+	batch  mmsg.Batch
+}
+
+// iovRange is the run iovs[first:end].
+type iovRange struct{ first, end int }
+
+// maxIov is the most iovecs the kernel takes in one message (UIO_MAXIOV).
+const maxIov = 1024
+
+// newMmsgWriter returns a writer on conn, which must be an unconnected UDP
+// socket able to reach every endpoint.
+func newMmsgWriter(conn *net.UDPConn, endpoints []netip.AddrPort, gso bool) (*mmsgWriter, error) {
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	family, err := mmsg.Family(rc)
+	if err != nil {
+		return nil, err
+	}
+	w := &mmsgWriter{
+		conn:   conn,
+		c:      mmsg.NewConn(rc),
+		eps:    endpoints,
+		sas:    make([]mmsg.Sockaddr, len(endpoints)),
+		gso:    gso,
+		pktIov: make([]iovRange, 0, maxBatch),
+		starts: make([]int, 0, maxBatch+1),
+	}
+	w.send = w.c.Send
+	for i, ep := range endpoints {
+		if w.sas[i], err = mmsg.NewSockaddr(ep, family); err != nil {
+			return nil, fmt.Errorf("endpoint %d: %w", i, err)
+		}
+	}
+	return w, nil
+}
+
+// write sends every packet of b. Messages the kernel has taken are never
+// sent again: after a partial sendmmsg it carries on from the first
+// message not sent.
+func (w *mmsgWriter) write(b *batch) error {
+	w.gather(b)
+	defer w.release()
+	first := 0 // the first packet not yet sent
+	for first < len(b.pkts) {
+		w.prepare(b, first, w.gso)
+		sent, err := w.send(w.batch.Msgs)
+		if err == nil {
+			return nil
+		}
+		first = w.starts[sent]
+		switch {
+		case isTransient(err):
+			// Lost, or an old ICMP error reported on this
+			// message, which was not sent: send it again.
+		case w.gso && w.batch.Segmented(sent) && mmsg.IsGSOFailure(err):
+			next, err := w.probeWithoutGSO(b, first)
+			if err != nil {
+				return err
+			}
+			first = next
+		default:
+			p := b.pkts[first]
+			return wrapSendError(err, p.size, w.eps[p.dest])
+		}
+	}
+	return nil
+}
+
+// probeWithoutGSO sends packet first on its own after a merged message
+// starting with it was refused. If that works, the fault was GSO, and the
+// writer stops merging for good; otherwise the error is real. It returns
+// the next packet to send.
+func (w *mmsgWriter) probeWithoutGSO(b *batch, first int) (int, error) {
+	w.prepare(b, first, false)
+	for {
+		_, err := w.send(w.batch.Msgs[:1])
+		if err == nil {
+			w.gso = false
+			return first + 1, nil
+		}
+		if !isTransient(err) {
+			p := b.pkts[first]
+			return 0, wrapSendError(err, p.size, w.eps[p.dest])
+		}
+	}
+}
+
+// gather points one iovec at each piece of each packet of b. A packet with
+// more pieces than a message may carry is copied into one buffer instead.
+func (w *mmsgWriter) gather(b *batch) {
+	w.iovs = w.iovs[:0]
+	w.pktIov = w.pktIov[:0]
+	w.flat = w.flat[:0]
+	for _, p := range b.pkts {
+		start := len(w.iovs)
+		pieces := b.bufs[p.first:p.end]
+		if len(pieces) > maxIov {
+			// Rare: a packet of many tiny items. Copy it so the
+			// kernel takes it in one iovec. flat never moves while
+			// it is in use, since its capacity is reserved first.
+			w.reserveFlat(b)
+			off := len(w.flat)
+			for _, piece := range pieces {
+				w.flat = append(w.flat, piece...)
+			}
+			pieces = [][]byte{w.flat[off:]}
+		}
+		for _, piece := range pieces {
+			if len(piece) == 0 {
+				continue
+			}
+			var v unix.Iovec
+			mmsg.SetIovec(&v, piece)
+			w.iovs = append(w.iovs, v)
+		}
+		w.pktIov = append(w.pktIov, iovRange{start, len(w.iovs)})
+	}
+}
+
+// reserveFlat makes room in w.flat for every packet of b, so that slices
+// of it stay valid while more packets are appended.
+func (w *mmsgWriter) reserveFlat(b *batch) {
+	need := 0
+	for _, p := range b.pkts {
+		need += p.size
+	}
+	if cap(w.flat) < need {
+		w.flat = make([]byte, 0, need)
+	}
+}
+
+// release drops the writer's pointers into the batch's memory, so that a
+// heap already sent can be collected.
+func (w *mmsgWriter) release() {
+	clear(w.iovs)
+	w.batch.Clear()
+}
+
+func (w *mmsgWriter) destinations() int { return len(w.eps) }
+func (w *mmsgWriter) close() error      { return w.conn.Close() }
