@@ -167,3 +167,37 @@ func TestCommandsAreTested(t *testing.T) {
 		}
 	}
 }
+
+// TestCIRunsReadmeTestCommand checks that .ci/run runs exactly the test
+// command README.md gives, so that what a newcomer runs is what CI runs.
+func TestCIRunsReadmeTestCommand(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := os.ReadFile(filepath.Join("..", ".ci", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmd string
+	lines := strings.Split(string(readme), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "Run every test") {
+			for _, m := range lines[i+1:] {
+				if strings.HasPrefix(m, "    ") {
+					cmd = strings.TrimSpace(m)
+					break
+				}
+			}
+		}
+	}
+	if cmd == "" {
+		t.Fatal(`README.md has no indented command after "Run every test"`)
+	}
+	for _, l := range strings.Split(string(ci), "\n") {
+		if strings.TrimSpace(l) == cmd {
+			return
+		}
+	}
+	t.Errorf(".ci/run does not run README.md's test command %q", cmd)
+}
