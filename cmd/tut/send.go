@@ -66,7 +66,7 @@ stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
 				}
 				opts.PacketSize = packetSize
 			}
-			return runStep(cmd.Context(), step, st, opts)
+			return sendStage(cmd.Context(), step, st, opts)
 		},
 	}
 	cmd.Flags().IntVar(&step, "step", 0, "the stage of the tutorial to run: 1, 2 or 3 (required)")
@@ -105,9 +105,9 @@ func parseDestination(n int, st stage, args []string, opts *stepOptions) error {
 	return nil
 }
 
-// runStep runs stage n until it is done or interrupted, with a progress
+// sendStage runs stage n until it is done or interrupted, with a progress
 // indicator when stderr is a terminal.
-func runStep(ctx context.Context, n int, st stage, opts stepOptions) error {
+func sendStage(ctx context.Context, n int, st stage, opts stepOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
