@@ -42,6 +42,7 @@ var commands = []func() *cobra.Command{
 	newShowCmd,
 	newDiffCmd,
 	newDummyCmd,
+	newBenchCmd,
 }
 
 // usageError marks an error as misuse of the command line, for exit

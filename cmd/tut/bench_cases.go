@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gospead/tutorial/spead/send/sendtest"
+	step1 "github.com/gospead/tutorial/step1"
+	step2 "github.com/gospead/tutorial/step2"
+	step3 "github.com/gospead/tutorial/step3"
+)
+
+// heapBytes is the data in one of the tutorial's heaps: 1 MiB of int8
+// samples.
+const heapBytes = 1024 * 1024
+
+// Where a case sends.
+const (
+	toLoopback     = "loopback"      // 127.0.0.1, nothing listening
+	toLoopbackRecv = "loopback+recv" // 127.0.0.1, a receiver listening
+	toDummy        = "dummy"         // 192.168.31.2 on the dummy interface
+)
+
+// benchCase is one thing tut bench measures: a stage of the tutorial, or
+// the yardstick, sending somewhere.
+type benchCase struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Step is the stage that sends, 1 to 3, or 0 for the yardstick.
+	Step       int    `json:"step"`
+	Dest       string `json:"dest"`
+	PacketSize int    `json:"packet_size"`
+	Heaps      int    `json:"heaps"`
+	// Tutorial is what the tutorial page says of this case.
+	Tutorial string `json:"tutorial,omitempty"`
+}
+
+// benchCases returns the cases tut bench runs, in the order the tutorial
+// makes its claims; heaps, if not 0, replaces each case's number of
+// heaps. Without the dummy interface, the cases that need it are left
+// out and the yardstick sends to loopback instead.
+func benchCases(heaps int, dummy bool) []benchCase {
+	or := func(def int) int {
+		if heaps > 0 {
+			return heaps
+		}
+		return def
+	}
+	cases := []benchCase{
+		{Name: "step1", Step: 1, Dest: toLoopback, PacketSize: step1.DefaultPacketSize, Heaps: or(step1.DefaultHeaps),
+			Description: "step 1: random samples, 1472-byte packets, to 127.0.0.1",
+			Tutorial:    "the rate that random number generation holds back"},
+		{Name: "step2", Step: 2, Dest: toLoopback, PacketSize: step2.DefaultPacketSize, Heaps: or(step2.DefaultHeaps),
+			Description: "step 2: constant fill, 1472-byte packets, to 127.0.0.1",
+			Tutorial:    "about 280 MB/s (Python), 310 MB/s (C++)"},
+		{Name: "step3-loopback", Step: 3, Dest: toLoopback, PacketSize: step3.DefaultPacketSize, Heaps: or(step3.DefaultHeaps),
+			Description: "step 3: 9000-byte packets to 127.0.0.1, nothing listening",
+			Tutorial:    "over 1 GB/s, less than with a receiver (ICMP port unreachable)"},
+		{Name: "step3-loopback-recv", Step: 3, Dest: toLoopbackRecv, PacketSize: step3.DefaultPacketSize, Heaps: or(step3.DefaultHeaps),
+			Description: "step 3: 9000-byte packets to 127.0.0.1, a receiver listening",
+			Tutorial:    "over 1 GB/s, substantially more than with nothing listening"},
+	}
+	if dummy {
+		cases = append(cases,
+			benchCase{Name: "step3-dummy", Step: 3, Dest: toDummy, PacketSize: step3.DefaultPacketSize, Heaps: or(step3.DefaultHeaps),
+				Description: "step 3: 9000-byte packets to 192.168.31.2 on the dummy interface",
+				Tutorial:    "about 3500 MB/s, close to the limit of one thread"},
+			benchCase{Name: "yardstick", Step: 0, Dest: toDummy, PacketSize: step3.DefaultPacketSize, Heaps: or(step3.DefaultHeaps),
+				Description: "the same 9000-byte packets and system calls, no SPEAD library, to the dummy interface"},
+		)
+	} else {
+		cases = append(cases,
+			benchCase{Name: "yardstick", Step: 0, Dest: toLoopback, PacketSize: step3.DefaultPacketSize, Heaps: or(step3.DefaultHeaps),
+				Description: "the same 9000-byte packets and system calls, no SPEAD library, to 127.0.0.1"})
+	}
+	return cases
+}
+
+// run measures the case once and returns its rate in MB/s (10^6 bytes a
+// second of heap data, as the tutorial counts).
+func (c *benchCase) run(ctx context.Context, env *benchEnv) (float64, error) {
+	var dest netip.AddrPort
+	switch c.Dest {
+	case toLoopback:
+		port, err := env.closedPort()
+		if err != nil {
+			return 0, err
+		}
+		dest = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port)
+	case toLoopbackRecv:
+		d, err := startDrain(env)
+		if err != nil {
+			return 0, err
+		}
+		defer d.stop()
+		dest = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), d.port())
+	case toDummy:
+		if !env.hasDummy() {
+			return 0, fmt.Errorf("%s: no dummy interface: %s", c.Name, env.why)
+		}
+		dest = env.sink(8888)
+		if err := env.checkMTU(dest.Addr(), c.PacketSize); err != nil {
+			return 0, fmt.Errorf("%s: %w", c.Name, err)
+		}
+	default:
+		return 0, fmt.Errorf("%s: unknown destination %q", c.Name, c.Dest)
+	}
+	var (
+		rate float64
+		err  error
+	)
+	if c.Step == 0 {
+		rate, err = runYardstick(ctx, env, dest, c.PacketSize, int64(c.Heaps)*heapBytes)
+	} else {
+		rate, err = runStep(ctx, env, c.Step, dest, c.PacketSize, c.Heaps)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", c.Name, err)
+	}
+	return rate, nil
+}
+
+// runStep runs a stage's Run inside the environment, so that its socket
+// is made in bench's namespace, and returns the rate the stage printed.
+func runStep(ctx context.Context, env *benchEnv, step int, dest netip.AddrPort, packetSize, heaps int) (float64, error) {
+	var out bytes.Buffer
+	host, port := dest.Addr().String(), int(dest.Port())
+	err := env.do(func() error {
+		switch step {
+		case 1:
+			return step1.Run(ctx, step1.Options{Heaps: heaps, PacketSize: packetSize, Host: host, Port: port, Out: &out})
+		case 2:
+			return step2.Run(ctx, step2.Options{Heaps: heaps, PacketSize: packetSize, Host: host, Port: port, Out: &out})
+		case 3:
+			return step3.Run(ctx, step3.Options{Heaps: heaps, PacketSize: packetSize, Host: host, Port: port, Out: &out})
+		}
+		return fmt.Errorf("no step %d", step)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return parseRate(out.String())
+}
+
+// parseRate reads the line a stage prints, "N.NN MB/s".
+func parseRate(line string) (float64, error) {
+	num, ok := strings.CutSuffix(strings.TrimSpace(line), " MB/s")
+	if !ok {
+		return 0, fmt.Errorf("the stage printed %q, not a rate in MB/s", line)
+	}
+	rate, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, fmt.Errorf("the stage printed %q, not a rate in MB/s: %w", line, err)
+	}
+	return rate, nil
+}
+
+// yardstickChunk is how many bytes the yardstick sends between looks at
+// its context.
+const yardstickChunk = 64 * heapBytes
+
+// runYardstick sends total bytes of packetSize-byte packets to dest with
+// a sendtest.Yardstick made inside the environment, and returns the rate
+// in MB/s.
+func runYardstick(ctx context.Context, env *benchEnv, dest netip.AddrPort, packetSize int, total int64) (float64, error) {
+	var y *sendtest.Yardstick
+	err := env.do(func() error {
+		var err error
+		y, err = sendtest.NewYardstick(dest, packetSize)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	defer y.Close()
+	var sent int64
+	start := time.Now()
+	for sent < total {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		n, err := y.Send(min(total-sent, yardstickChunk))
+		sent += n
+		if err != nil {
+			return 0, err
+		}
+	}
+	elapsed := time.Since(start)
+	return float64(sent) / elapsed.Seconds() / 1e6, nil
+}
