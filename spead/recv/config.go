@@ -1,0 +1,108 @@
+package recv
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gospead/tutorial/spead"
+)
+
+// Defaults of a [Config].
+const (
+	// DefaultMaxHeaps is how many heaps may be under construction at
+	// once, as in spead2.
+	DefaultMaxHeaps = 4
+	// DefaultMaxHeapLength is the largest heap payload accepted: 64 MiB.
+	DefaultMaxHeapLength = 64 << 20
+	// DefaultMaxPointers is how many distinct item pointers one heap may
+	// carry.
+	DefaultMaxPointers = 4096
+	// DefaultMaxPacketSize is the largest datagram accepted, as in
+	// spead2's UDP reader: room for 9000-byte packets and then some.
+	DefaultMaxPacketSize = 9200
+	// DefaultBufferSize is the socket receive buffer asked for: 8 MiB,
+	// enough to ride out a scheduling hiccup at several hundred MB/s.
+	DefaultBufferSize = 8 << 20
+	// DefaultBatchSize is how many datagrams one system call may read.
+	DefaultBatchSize = 64
+)
+
+// Config is a receiver's configuration, fixed before the receiver exists.
+// Start from [DefaultConfig] and change what you need; [Config.Validate]
+// checks it, and every constructor calls Validate.
+type Config struct {
+	// MaxHeaps is how many heaps may be under construction at once. When
+	// a packet starts another heap, the oldest is evicted as incomplete.
+	MaxHeaps int
+	// MaxHeapLength is the largest heap payload, in bytes, the receiver
+	// will hold. A packet that claims a longer heap is dropped, so that
+	// no packet can make the receiver allocate more than this per heap.
+	MaxHeapLength int64
+	// MaxPointers is how many distinct item pointers one heap may carry;
+	// packets that would add more are dropped.
+	MaxPointers int
+	// MaxPacketSize is the largest datagram a [Stream] reads, in bytes;
+	// longer ones are counted as truncated and dropped.
+	MaxPacketSize int
+	// BufferSize is the socket receive buffer a [Stream] asks for, in
+	// bytes. If the kernel gives less, the stream runs with what it got;
+	// [Stream.BufferSize] says how much that is.
+	BufferSize int
+	// BatchSize is how many datagrams a [Stream] reads per system call.
+	BatchSize int
+	// IdleTimeout, if positive, ends [Stream.Next] with [ErrIdle] after
+	// that long without a packet.
+	IdleTimeout time.Duration
+}
+
+// DefaultConfig returns the default configuration: 4 heaps under
+// construction, heaps up to 64 MiB, an 8 MiB socket buffer.
+func DefaultConfig() Config {
+	return Config{
+		MaxHeaps:      DefaultMaxHeaps,
+		MaxHeapLength: DefaultMaxHeapLength,
+		MaxPointers:   DefaultMaxPointers,
+		MaxPacketSize: DefaultMaxPacketSize,
+		BufferSize:    DefaultBufferSize,
+		BatchSize:     DefaultBatchSize,
+	}
+}
+
+// Limits on the configuration, so that a mistyped value fails at once
+// rather than when memory runs out.
+const (
+	maxMaxHeaps    = 1 << 16
+	maxMaxPointers = 1 << 20
+	maxBatchSize   = 1024
+)
+
+// Validate reports the first field that holds an invalid value, with the
+// range it allows.
+func (c *Config) Validate() error {
+	if c.MaxHeaps < 1 || c.MaxHeaps > maxMaxHeaps {
+		return fmt.Errorf("recv config: MaxHeaps %d is outside 1 to %d", c.MaxHeaps, maxMaxHeaps)
+	}
+	if c.MaxHeapLength < 0 || c.MaxHeapLength > maxHeapAddress {
+		return fmt.Errorf("recv config: MaxHeapLength %d is outside 0 to %d", c.MaxHeapLength, maxHeapAddress)
+	}
+	if c.MaxPointers < 1 || c.MaxPointers > maxMaxPointers {
+		return fmt.Errorf("recv config: MaxPointers %d is outside 1 to %d", c.MaxPointers, maxMaxPointers)
+	}
+	if c.MaxPacketSize < spead.HeaderSize || c.MaxPacketSize > 65535 {
+		return fmt.Errorf("recv config: MaxPacketSize %d is outside %d to 65535", c.MaxPacketSize, spead.HeaderSize)
+	}
+	if c.BufferSize < 0 {
+		return fmt.Errorf("recv config: BufferSize %d must be 0 (the system default) or more bytes", c.BufferSize)
+	}
+	if c.BatchSize < 1 || c.BatchSize > maxBatchSize {
+		return fmt.Errorf("recv config: BatchSize %d is outside 1 to %d", c.BatchSize, maxBatchSize)
+	}
+	if c.IdleTimeout < 0 {
+		return fmt.Errorf("recv config: IdleTimeout %v must be 0 (none) or positive", c.IdleTimeout)
+	}
+	return nil
+}
+
+// maxHeapAddress is the largest heap address any flavour can carry
+// (SPEAD-64-56).
+const maxHeapAddress int64 = 1<<56 - 1

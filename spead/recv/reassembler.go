@@ -1,0 +1,212 @@
+package recv
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/gospead/tutorial/spead"
+)
+
+// Reassembler turns packets into heaps, with no transport: a [Stream]
+// feeds it from a socket, and tests and fuzzers feed it directly. It
+// accepts packets of any SPEAD-64-N flavour in any order, keeps at most
+// Config.MaxHeaps heaps under construction (evicting the oldest, as
+// incomplete, to make room) and stops at the end-of-stream item.
+//
+// Unlike spead2, it remembers the counters of the last 2*MaxHeaps heaps it
+// handed out and drops late packets of those heaps as duplicates, rather
+// than starting a heap that can never complete. A heap that carries its
+// whole payload in one packet takes no room among the heaps under
+// construction and evicts nothing.
+//
+// A Reassembler is not safe for concurrent use.
+type Reassembler struct {
+	cfg   Config
+	live  []*liveHeap // under construction, oldest first
+	last  *liveHeap   // the heap of the previous packet, a fast path
+	spare []*liveHeap // reset heaps for reuse
+	// done remembers the counters of recently handed-out heaps, so that
+	// late duplicates of their packets are dropped instead of starting
+	// a phantom heap.
+	done     []uint64
+	doneNext int
+	stats    Stats
+	stopped  bool
+}
+
+// NewReassembler returns a reassembler with configuration cfg; only the
+// fields that limit heaps (MaxHeaps, MaxHeapLength, MaxPointers) matter
+// to it.
+func NewReassembler(cfg Config) (*Reassembler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Reassembler{
+		cfg:  cfg,
+		live: make([]*liveHeap, 0, cfg.MaxHeaps),
+		done: make([]uint64, 0, 2*cfg.MaxHeaps),
+	}, nil
+}
+
+// Stats returns the statistics so far.
+func (r *Reassembler) Stats() Stats { return r.stats }
+
+// Stopped reports whether the stream has ended, by its end-of-stream item
+// or by [Reassembler.Stop].
+func (r *Reassembler) Stopped() bool { return r.stopped }
+
+// AddPacket adds one packet, the payload of one datagram, and appends to
+// dst the heaps it finishes: an incomplete heap evicted to make room, the
+// heap it completes, or, when it carries the end-of-stream item, every
+// heap still under construction (flushed as incomplete). The heap that
+// carries the end-of-stream item itself is not handed out.
+//
+// A packet that is dropped is counted in the statistics and reported by
+// a [*PacketError]; after the stream stops, packets are ignored and
+// AddPacket returns [ErrStopped]. The receiver keeps no reference to pkt.
+func (r *Reassembler) AddPacket(dst []*Heap, pkt []byte) ([]*Heap, error) {
+	if r.stopped {
+		return dst, ErrStopped
+	}
+	p, err := spead.ParsePacket(pkt)
+	if err != nil {
+		return dst, r.drop(parseReason(err), p.HeapCnt, err)
+	}
+	h := r.last
+	isNew := false
+	if h == nil || h.cnt != p.HeapCnt {
+		h = r.find(p.HeapCnt)
+		if h == nil {
+			if slices.Contains(r.done, p.HeapCnt) {
+				return dst, r.drop(ReasonDuplicate, p.HeapCnt, errDelivered{p.HeapCnt})
+			}
+			h = r.newHeap(p.HeapCnt, p.Flavour)
+			isNew = true
+		}
+	}
+	if reason, err := h.add(&p, &r.cfg); err != nil {
+		if isNew {
+			r.release(h)
+		}
+		return dst, r.drop(reason, p.HeapCnt, err)
+	}
+	r.stats.Packets++
+	r.stats.Bytes += uint64(len(pkt))
+	r.stats.LargestPacket = max(r.stats.LargestPacket, uint64(len(pkt)))
+
+	if h.eos {
+		// The end of the stream: its own heap is not handed out, and
+		// everything else still under construction is flushed.
+		if !isNew {
+			r.remove(h)
+		}
+		r.release(h)
+		return r.Stop(dst), nil
+	}
+	if h.complete() {
+		if !isNew {
+			r.remove(h)
+		}
+		r.stats.Heaps++
+		return append(dst, r.hand(h)), nil
+	}
+	if isNew {
+		if len(r.live) == r.cfg.MaxHeaps {
+			old := r.live[0]
+			r.remove(old)
+			r.stats.Heaps++
+			r.stats.IncompleteHeapsEvicted++
+			dst = append(dst, r.hand(old))
+		}
+		r.live = append(r.live, h)
+	}
+	r.last = h
+	return dst, nil
+}
+
+// Stop ends the stream, as its end-of-stream item would: it appends every
+// heap still under construction to dst, oldest first, as incomplete
+// heaps, and ignores packets from then on. Stopping a stopped reassembler
+// does nothing.
+func (r *Reassembler) Stop(dst []*Heap) []*Heap {
+	r.stopped = true
+	for _, h := range r.live {
+		r.stats.Heaps++
+		r.stats.IncompleteHeapsFlushed++
+		dst = append(dst, r.hand(h))
+	}
+	clear(r.live)
+	r.live = r.live[:0]
+	r.last = nil
+	return dst
+}
+
+// drop counts a dropped packet and returns the error that reports it.
+func (r *Reassembler) drop(reason Reason, cnt uint64, err error) error {
+	r.stats.BadPackets[reason]++
+	return &PacketError{Reason: reason, HeapCnt: cnt, Err: err}
+}
+
+// find returns the heap under construction with counter cnt, or nil.
+func (r *Reassembler) find(cnt uint64) *liveHeap {
+	for _, h := range r.live {
+		if h.cnt == cnt {
+			return h
+		}
+	}
+	return nil
+}
+
+// newHeap returns an empty heap, reusing a spare one if it can.
+func (r *Reassembler) newHeap(cnt uint64, f spead.Flavour) *liveHeap {
+	var h *liveHeap
+	if n := len(r.spare); n > 0 {
+		h, r.spare = r.spare[n-1], r.spare[:n-1]
+	} else {
+		h = new(liveHeap)
+	}
+	h.reset(cnt, f)
+	return h
+}
+
+// release keeps h for reuse.
+func (r *Reassembler) release(h *liveHeap) {
+	if r.last == h {
+		r.last = nil
+	}
+	h.reset(0, spead.Flavour{})
+	if len(r.spare) < r.cfg.MaxHeaps {
+		r.spare = append(r.spare, h)
+	}
+}
+
+// remove takes h out of the heaps under construction.
+func (r *Reassembler) remove(h *liveHeap) {
+	if i := slices.Index(r.live, h); i >= 0 {
+		r.live = slices.Delete(r.live, i, i+1)
+	}
+	if r.last == h {
+		r.last = nil
+	}
+}
+
+// hand turns h into a Heap for the caller, remembers its counter and
+// releases h.
+func (r *Reassembler) hand(h *liveHeap) *Heap {
+	out := h.hand()
+	if len(r.done) < cap(r.done) {
+		r.done = append(r.done, h.cnt)
+	} else {
+		r.done[r.doneNext] = h.cnt
+		r.doneNext = (r.doneNext + 1) % len(r.done)
+	}
+	r.release(h)
+	return out
+}
+
+// errDelivered reports a packet of a heap already handed out.
+type errDelivered struct{ cnt uint64 }
+
+func (e errDelivered) Error() string {
+	return fmt.Sprintf("heap %d was already handed out", e.cnt)
+}

@@ -1,0 +1,177 @@
+package recv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Stream receives a SPEAD stream from a UDP socket. [Stream.Next] reads
+// datagrams in batches, reassembles them and returns heaps one at a time,
+// in the order they finish.
+//
+// Next must not be called from more than one goroutine at a time; Stop,
+// Stats, BufferSize, LocalAddr and Close may be called from any
+// goroutine.
+type Stream struct {
+	cfg     Config
+	conn    *net.UDPConn
+	addr    netip.AddrPort
+	rd      *batchReader
+	bufSize int
+
+	mu sync.Mutex // guards r and its statistics
+	r  *Reassembler
+
+	ready   []*Heap // heaps finished and not yet returned
+	head    int     // ready[head] is the next heap to return
+	stopReq atomic.Bool
+}
+
+// NewUDPStream opens a UDP socket bound to addr and returns a stream that
+// receives from it. A port of 0 picks a free port; [Stream.LocalAddr]
+// says which. The socket asks for a receive buffer of Config.BufferSize
+// bytes and accepts less if the kernel refuses.
+func NewUDPStream(addr netip.AddrPort, cfg Config) (*Stream, error) {
+	r, err := NewReassembler(cfg)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(addr))
+	if err != nil {
+		return nil, fmt.Errorf("recv: %w", err)
+	}
+	s := &Stream{cfg: cfg, conn: conn, r: r}
+	s.addr = conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	if cfg.BufferSize > 0 {
+		s.bufSize = setReceiveBuffer(conn, cfg.BufferSize)
+	}
+	s.rd, err = newBatchReader(conn, cfg.BatchSize, cfg.MaxPacketSize+1)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("recv: %w", err)
+	}
+	return s, nil
+}
+
+// LocalAddr returns the address the socket is bound to.
+func (s *Stream) LocalAddr() netip.AddrPort { return s.addr }
+
+// BufferSize returns the socket receive buffer the kernel granted, in
+// bytes, or 0 if none was asked for or the system does not say.
+func (s *Stream) BufferSize() int { return s.bufSize }
+
+// Stats returns the statistics so far.
+func (s *Stream) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.r.Stats()
+}
+
+// Stop ends the stream as its end-of-stream item would: Next returns the
+// heaps still under construction, as incomplete heaps, and then io.EOF.
+// It wakes a Next that is waiting for packets.
+func (s *Stream) Stop() {
+	s.stopReq.Store(true)
+	s.conn.SetReadDeadline(time.Now())
+}
+
+// Close closes the socket. Next then fails.
+func (s *Stream) Close() error { return s.conn.Close() }
+
+// Next returns the next heap: complete, or incomplete because it was
+// evicted or flushed. After the end of the stream and the heaps flushed
+// by it, Next returns io.EOF. It returns ctx.Err() when ctx is done and
+// an error wrapping [ErrIdle] after Config.IdleTimeout without packets;
+// the stream can go on after either, and [Stream.Stop] ends it. Dropped
+// packets are counted in the statistics, not reported as errors.
+func (s *Stream) Next(ctx context.Context) (*Heap, error) {
+	if h := s.pop(); h != nil {
+		return h, nil
+	}
+	// A context that ends wakes the read by moving its deadline.
+	stop := context.AfterFunc(ctx, func() { s.conn.SetReadDeadline(time.Now()) })
+	defer stop()
+	s.conn.SetReadDeadline(time.Time{})
+	for {
+		if h := s.pop(); h != nil {
+			return h, nil
+		}
+		if s.stopReq.Load() {
+			s.mu.Lock()
+			if !s.r.Stopped() {
+				s.ready = s.r.Stop(s.ready)
+			}
+			s.mu.Unlock()
+			if h := s.pop(); h != nil {
+				return h, nil
+			}
+		}
+		if s.r.Stopped() {
+			return nil, io.EOF
+		}
+		if err := s.readBatch(ctx); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// pop returns the next finished heap, or nil.
+func (s *Stream) pop() *Heap {
+	if s.head == len(s.ready) {
+		s.ready, s.head = s.ready[:0], 0
+		return nil
+	}
+	h := s.ready[s.head]
+	s.ready[s.head] = nil
+	s.head++
+	return h
+}
+
+// readBatch waits for datagrams and adds them to the reassembler.
+func (s *Stream) readBatch(ctx context.Context) error {
+	if s.cfg.IdleTimeout > 0 {
+		s.conn.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+	}
+	// Checked after the deadline is set, so that a context ending now
+	// either is seen here or moves the deadline after it.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.stopReq.Load() {
+		return nil
+	}
+	n, err := s.rd.read()
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			switch {
+			case ctx.Err() != nil:
+				return ctx.Err()
+			case s.stopReq.Load():
+				return nil
+			case s.cfg.IdleTimeout > 0:
+				return fmt.Errorf("%w (%v on %v)", ErrIdle, s.cfg.IdleTimeout, s.addr)
+			}
+			return nil // a deadline left over from a cancelled call
+		}
+		return fmt.Errorf("recv: reading from %v: %w", s.addr, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range n {
+		pkt := s.rd.packet(i)
+		if len(pkt) > s.cfg.MaxPacketSize {
+			s.r.stats.BadPackets[ReasonTruncated]++
+			continue
+		}
+		s.ready, _ = s.r.AddPacket(s.ready, pkt)
+	}
+	return nil
+}

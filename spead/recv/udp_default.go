@@ -1,0 +1,45 @@
+//go:build !linux
+
+package recv
+
+import (
+	"fmt"
+	"net"
+)
+
+// batchReader reads one datagram per call: the portable path, for
+// systems without recvmmsg.
+type batchReader struct {
+	conn *net.UDPConn
+	buf  []byte
+	n    int
+}
+
+// newBatchReader returns a reader of datagrams of up to size bytes; the
+// batch size is ignored.
+func newBatchReader(conn *net.UDPConn, _, size int) (*batchReader, error) {
+	return &batchReader{conn: conn, buf: make([]byte, size)}, nil
+}
+
+// read waits for one datagram (or the socket's read deadline) and
+// returns 1.
+func (b *batchReader) read() (int, error) {
+	n, err := b.conn.Read(b.buf)
+	if err != nil {
+		return 0, fmt.Errorf("read: %w", err)
+	}
+	b.n = n
+	return 1, nil
+}
+
+// packet returns the datagram of the last read.
+func (b *batchReader) packet(int) []byte { return b.buf[:b.n] }
+
+// setReceiveBuffer asks for a receive buffer of size bytes and returns
+// size if the system accepted it, else 0 (the system default, unknown).
+func setReceiveBuffer(conn *net.UDPConn, size int) int {
+	if err := conn.SetReadBuffer(size); err != nil {
+		return 0
+	}
+	return size
+}

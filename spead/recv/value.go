@@ -1,0 +1,335 @@
+package recv
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/gospead/tutorial/spead"
+)
+
+// ErrValue is wrapped by the errors of item values that do not fit their
+// descriptor.
+var ErrValue = errors.New("bad item value")
+
+// maxElements bounds the elements of one value, whatever its shape says.
+const maxElements = 1 << 32
+
+// DecodeValue decodes raw, an item of a heap of flavour f, as descriptor d
+// says, and returns the value and its shape. The value's Go type follows
+// from the descriptor:
+//
+//   - a format list of one field: 'u' of 1 to 64 bits is uint64, 'i' of 1
+//     to 64 bits is int64, 'f' of 32 or 64 bits is float32 or float64,
+//     'b' of 8 bits is bool, 'c' of 8 bits is byte (a string when the
+//     shape has one dimension);
+//   - a format list of several fields is []any, one value per field;
+//   - a numpy header with descr i1, u1, b1, i2, u2, i4, u4, i8, u8, f4 or
+//     f8 (any byte order) is int8, uint8, bool, int16, ..., float64.
+//
+// A scalar (empty shape) is the type itself; an array is a flat slice of
+// it, in the order the bytes arrive, with the shape returned alongside.
+// []int8 and []uint8 values share memory with raw.Data. An immediate item
+// holds the flavour's immediate size in bytes, right-aligned.
+func DecodeValue(d *spead.Descriptor, raw spead.RawItem, f spead.Flavour) (any, []int64, error) {
+	data := raw.Data
+	if raw.Immediate {
+		n := f.ImmediateSize()
+		var buf [8]byte
+		binary.BigEndian.PutUint64(buf[:], raw.Value)
+		data = buf[8-n:]
+	}
+	if d.DType != "" {
+		return decodeNumpy(d.DType, data, raw.Immediate)
+	}
+	if len(d.Format) == 0 {
+		return nil, nil, fmt.Errorf("%w: the descriptor has neither a format nor a dtype", ErrValue)
+	}
+	return decodeFormat(d.Format, d.Shape, data, raw.Immediate)
+}
+
+// elements returns the number of elements of a shape, resolving one
+// variable dimension from the number of elements available.
+func elements(shape []int64, available int64) ([]int64, int64, error) {
+	n := int64(1)
+	variable := -1
+	for i, dim := range shape {
+		if dim < 0 {
+			if variable >= 0 {
+				return nil, 0, fmt.Errorf("%w: more than one variable dimension", ErrValue)
+			}
+			variable = i
+			continue
+		}
+		if dim > 0 && n > maxElements/dim {
+			return nil, 0, fmt.Errorf("%w: shape %v has too many elements", ErrValue, shape)
+		}
+		n *= dim
+	}
+	if variable >= 0 {
+		out := cloneShape(shape)
+		dim := int64(0)
+		if n > 0 {
+			dim = available / n
+		}
+		out[variable] = dim
+		return out, n * dim, nil
+	}
+	if n > available {
+		return nil, 0, fmt.Errorf("%w: shape %v needs %d elements, the data holds %d", ErrValue, shape, n, available)
+	}
+	return cloneShape(shape), n, nil
+}
+
+// cloneShape returns a copy of shape that is never nil.
+func cloneShape(shape []int64) []int64 {
+	return append([]int64{}, shape...)
+}
+
+// decodeFormat decodes a SPEAD format list.
+func decodeFormat(format []spead.FormatField, shape []int64, data []byte, immediate bool) (any, []int64, error) {
+	bits := 0
+	for _, ff := range format {
+		if ff.Bits <= 0 || ff.Bits > 64 {
+			return nil, nil, fmt.Errorf("%w: field %v is not 1 to 64 bits wide", ErrValue, ff)
+		}
+		switch ff.Type {
+		case 'u', 'i':
+		case 'f':
+			if ff.Bits != 32 && ff.Bits != 64 {
+				return nil, nil, fmt.Errorf("%w: float field %v is not 32 or 64 bits", ErrValue, ff)
+			}
+		case 'b', 'c':
+			if ff.Bits != 8 {
+				return nil, nil, fmt.Errorf("%w: field %v is not 8 bits", ErrValue, ff)
+			}
+		default:
+			return nil, nil, fmt.Errorf("%w: field %v has an unsupported type", ErrValue, ff)
+		}
+		bits += ff.Bits
+	}
+	shape, n, err := elements(shape, int64(len(data))*8/int64(bits))
+	if err != nil {
+		return nil, nil, err
+	}
+	if immediate {
+		// Immediates are padded at the head, not the tail.
+		data = data[len(data)-int((n*int64(bits)+7)/8):]
+	}
+	r := bitReader{data: data}
+	if len(format) > 1 {
+		vals := make([]any, 0, n)
+		for range n {
+			rec := make([]any, len(format))
+			for j, ff := range format {
+				rec[j] = readField(&r, ff)
+			}
+			vals = append(vals, rec)
+		}
+		if len(shape) == 0 {
+			return vals[0], shape, nil
+		}
+		return vals, shape, nil
+	}
+	ff := format[0]
+	if ff.Type == 'c' && len(shape) == 1 {
+		return string(data[:n]), shape, nil
+	}
+	if len(shape) == 0 {
+		return readField(&r, ff), shape, nil
+	}
+	switch ff.Type {
+	case 'u':
+		return readSlice(&r, n, func(r *bitReader) uint64 { return r.read(ff.Bits) }), shape, nil
+	case 'i':
+		return readSlice(&r, n, func(r *bitReader) int64 { return signExtend(r.read(ff.Bits), ff.Bits) }), shape, nil
+	case 'f':
+		if ff.Bits == 32 {
+			return readSlice(&r, n, func(r *bitReader) float32 { return math.Float32frombits(uint32(r.read(32))) }), shape, nil
+		}
+		return readSlice(&r, n, func(r *bitReader) float64 { return math.Float64frombits(r.read(64)) }), shape, nil
+	case 'b':
+		return readSlice(&r, n, func(r *bitReader) bool { return r.read(8) != 0 }), shape, nil
+	default: // 'c' with more than one dimension
+		return readSlice(&r, n, func(r *bitReader) byte { return byte(r.read(8)) }), shape, nil
+	}
+}
+
+// readSlice reads n elements.
+func readSlice[T any](r *bitReader, n int64, read func(*bitReader) T) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i] = read(r)
+	}
+	return out
+}
+
+// readField reads one value of a format field.
+func readField(r *bitReader, ff spead.FormatField) any {
+	v := r.read(ff.Bits)
+	switch ff.Type {
+	case 'i':
+		return signExtend(v, ff.Bits)
+	case 'f':
+		if ff.Bits == 32 {
+			return math.Float32frombits(uint32(v))
+		}
+		return math.Float64frombits(v)
+	case 'b':
+		return v != 0
+	case 'c':
+		return byte(v)
+	}
+	return v
+}
+
+// signExtend reads the low bits of v as a two's complement number.
+func signExtend(v uint64, bits int) int64 {
+	shift := 64 - bits
+	return int64(v<<shift) >> shift
+}
+
+// bitReader reads big-endian bit fields, most significant bit first.
+type bitReader struct {
+	data []byte
+	bit  int // bits consumed
+}
+
+// read returns the next n bits (1 to 64). The caller has checked that
+// they are there.
+func (r *bitReader) read(n int) uint64 {
+	if r.bit%8 == 0 && n%8 == 0 {
+		i := r.bit / 8
+		var v uint64
+		for _, b := range r.data[i : i+n/8] {
+			v = v<<8 | uint64(b)
+		}
+		r.bit += n
+		return v
+	}
+	var v uint64
+	for range n {
+		b := r.data[r.bit/8] >> (7 - r.bit%8) & 1
+		v = v<<1 | uint64(b)
+		r.bit++
+	}
+	return v
+}
+
+// numpyTypes gives the element size of each supported numpy type code.
+var numpyTypes = map[byte]map[int]bool{
+	'i': {1: true, 2: true, 4: true, 8: true},
+	'u': {1: true, 2: true, 4: true, 8: true},
+	'f': {4: true, 8: true},
+	'b': {1: true},
+}
+
+// decodeNumpy decodes a value described by a numpy header.
+func decodeNumpy(dtype string, data []byte, immediate bool) (any, []int64, error) {
+	hdr, err := spead.ParseNumpyHeader(dtype)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrValue, err)
+	}
+	descr := hdr.Descr
+	order := binary.ByteOrder(binary.LittleEndian)
+	if len(descr) == 3 {
+		switch descr[0] {
+		case '<', '|', '=':
+		case '>':
+			order = binary.BigEndian
+		default:
+			return nil, nil, fmt.Errorf("%w: unsupported dtype %q", ErrValue, descr)
+		}
+		descr = descr[1:]
+	}
+	if descr == "?" {
+		descr = "b1"
+	}
+	if len(descr) != 2 || !numpyTypes[descr[0]][int(descr[1]-'0')] {
+		return nil, nil, fmt.Errorf("%w: unsupported dtype %q", ErrValue, hdr.Descr)
+	}
+	for _, dim := range hdr.Shape {
+		if dim < 0 {
+			return nil, nil, fmt.Errorf("%w: negative dimension in %v", ErrValue, hdr.Shape)
+		}
+	}
+	size := int64(descr[1] - '0')
+	shape, n, err := elements(hdr.Shape, int64(len(data))/size)
+	if err != nil {
+		return nil, nil, err
+	}
+	if immediate {
+		data = data[int64(len(data))-n*size:]
+	} else {
+		data = data[:n*size]
+	}
+	var v any
+	switch descr {
+	case "i1":
+		v = unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(data))), len(data))
+	case "u1":
+		v = data
+	case "b1":
+		v = convert(data, 1, func(b []byte) bool { return b[0] != 0 })
+	case "i2":
+		v = convert(data, 2, func(b []byte) int16 { return int16(order.Uint16(b)) })
+	case "u2":
+		v = convert(data, 2, order.Uint16)
+	case "i4":
+		v = convert(data, 4, func(b []byte) int32 { return int32(order.Uint32(b)) })
+	case "u4":
+		v = convert(data, 4, order.Uint32)
+	case "i8":
+		v = convert(data, 8, func(b []byte) int64 { return int64(order.Uint64(b)) })
+	case "u8":
+		v = convert(data, 8, order.Uint64)
+	case "f4":
+		v = convert(data, 4, func(b []byte) float32 { return math.Float32frombits(order.Uint32(b)) })
+	case "f8":
+		v = convert(data, 8, func(b []byte) float64 { return math.Float64frombits(order.Uint64(b)) })
+	}
+	if len(shape) == 0 {
+		v = first(v)
+	}
+	return v, shape, nil
+}
+
+// convert decodes every size bytes of data as one element.
+func convert[T any](data []byte, size int, dec func([]byte) T) []T {
+	out := make([]T, len(data)/size)
+	for i := range out {
+		out[i] = dec(data[i*size:])
+	}
+	return out
+}
+
+// first returns the only element of a scalar's one-element slice.
+func first(v any) any {
+	switch s := v.(type) {
+	case []int8:
+		return s[0]
+	case []uint8:
+		return s[0]
+	case []bool:
+		return s[0]
+	case []int16:
+		return s[0]
+	case []uint16:
+		return s[0]
+	case []int32:
+		return s[0]
+	case []uint32:
+		return s[0]
+	case []int64:
+		return s[0]
+	case []uint64:
+		return s[0]
+	case []float32:
+		return s[0]
+	case []float64:
+		return s[0]
+	}
+	return v
+}
