@@ -178,7 +178,11 @@ func (s *Stream) run() {
 	b.pkts = make([]packet, 0, maxBatch)
 	for req := range s.queue {
 		n, err := s.sendOne(req, &gen, &b, lim, cnt, maxN)
-		cnt++
+		if n > 0 || err == nil {
+			// A heap that put nothing on the wire leaves its
+			// counter to the next, so receivers see no gap.
+			cnt++
+		}
 		req.fut.finish(n, err)
 		<-s.slots
 	}

@@ -99,3 +99,13 @@ func SetIovec(v *unix.Iovec, p []byte) {
 	v.Base = &p[0]
 	v.SetLen(len(p))
 }
+
+// SegmentSize returns the segment size in m's UDP_SEGMENT control message,
+// or 0 if it has none.
+func SegmentSize(m *unix.Mmsghdr) int {
+	if m.Hdr.Control == nil {
+		return 0
+	}
+	c := unsafe.Slice(m.Hdr.Control, m.Hdr.Controllen)
+	return int(*(*uint16)(unsafe.Pointer(&c[unix.CmsgLen(0)])))
+}

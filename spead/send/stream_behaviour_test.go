@@ -1,0 +1,165 @@
+package send
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gospead/tutorial/spead"
+)
+
+// TestInFlightLimit checks that with MaxHeaps 1 a second send waits for
+// the first heap to be sent, and that a send whose context ends while it
+// waits fails with the context's error and sends nothing.
+func TestInFlightLimit(t *testing.T) {
+	w := &fakeWriter{eps: 1, gate: make(chan struct{}), started: make(chan struct{}, 10)}
+	cfg := DefaultConfig()
+	cfg.MaxHeaps = 1
+	s := newStream(w, cfg)
+	defer s.Close()
+	ctx := context.Background()
+
+	var f1, f2, f3 Future
+	s.AsyncSendHeap(ctx, testHeap(100, 1), &f1)
+	<-w.started // heap 1 is being written, and holds the only slot
+
+	// A send whose context has ended fails at once, with the context's
+	// error: with the slot taken, that is the only way out.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	s.AsyncSendHeap(cctx, testHeap(100, 3), &f3)
+	if _, err := f3.Wait(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("send with a cancelled context: got %v, want context.Canceled", err)
+	}
+
+	returned := make(chan int)
+	go func() {
+		s.AsyncSendHeap(ctx, testHeap(100, 2), &f2)
+		// Heap 1's write must have finished for the slot to be free.
+		returned <- w.writeCount()
+	}()
+	w.gate <- struct{}{} // let heap 1 go
+	if n := <-returned; n < 1 {
+		t.Errorf("second AsyncSendHeap returned while heap 1 was still being written (%d writes done)", n)
+	}
+	<-w.started
+	w.gate <- struct{}{} // let heap 2 go
+	if _, err := f1.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f2.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	// The cancelled heap used no counter: the heaps are 1 and 2.
+	for i, p := range w.sent() {
+		pkt, err := spead.ParsePacket(p.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pkt.HeapCnt != uint64(i+1) {
+			t.Errorf("packet %d has heap counter %d, want %d", i, pkt.HeapCnt, i+1)
+		}
+	}
+}
+
+// TestCancelledInQueue checks that a heap whose context ends while it
+// waits in the queue is not sent.
+func TestCancelledInQueue(t *testing.T) {
+	w := &fakeWriter{eps: 1, gate: make(chan struct{}), started: make(chan struct{}, 10)}
+	cfg := DefaultConfig()
+	cfg.MaxHeaps = 2
+	s := newStream(w, cfg)
+	defer s.Close()
+	var f1, f2 Future
+	s.AsyncSendHeap(context.Background(), testHeap(100, 1), &f1)
+	<-w.started
+	ctx, cancel := context.WithCancel(context.Background())
+	s.AsyncSendHeap(ctx, testHeap(100, 2), &f2)
+	cancel()
+	w.gate <- struct{}{}
+	if _, err := f1.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f2.Wait(); !errors.Is(err, context.Canceled) || n != 0 {
+		t.Errorf("queued heap with a cancelled context: got %d, %v; want 0, context.Canceled", n, err)
+	}
+}
+
+// TestCloseWaitsForQueued checks that Close returns only after every heap
+// handed to the stream has been written, and that sends after it fail
+// with ErrClosed.
+func TestCloseWaitsForQueued(t *testing.T) {
+	w := &fakeWriter{eps: 1, gate: make(chan struct{})}
+	cfg := DefaultConfig()
+	cfg.MaxHeaps = 4
+	s := newStream(w, cfg)
+	var futs [4]Future
+	for i := range futs {
+		s.AsyncSendHeap(context.Background(), testHeap(100, byte(i)), &futs[i])
+	}
+	closed := make(chan error)
+	go func() { closed <- s.Close() }()
+	close(w.gate) // let every write through
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if n := w.writeCount(); n != len(futs) {
+		t.Errorf("Close returned after %d of %d heaps were written", n, len(futs))
+	}
+	for i := range futs {
+		if _, err := futs[i].Wait(); err != nil {
+			t.Errorf("heap %d: %v", i+1, err)
+		}
+	}
+	if _, err := s.SendHeap(context.Background(), testHeap(100, 9)); !errors.Is(err, ErrClosed) {
+		t.Errorf("send after Close: got %v, want ErrClosed", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestWriteErrorReported checks that a writer's error reaches the heap's
+// Future with the heap counter, and that the stream carries on.
+func TestWriteErrorReported(t *testing.T) {
+	ep := netip.MustParseAddrPort("127.0.0.1:9")
+	w := &fakeWriter{eps: 1, fail: wrapSendError(syscall.EMSGSIZE, 9000, ep)}
+	s := newStream(w, DefaultConfig())
+	defer s.Close()
+	_, err := s.SendHeap(context.Background(), testHeap(100, 1))
+	if !errors.Is(err, syscall.EMSGSIZE) {
+		t.Fatalf("got %v, want EMSGSIZE", err)
+	}
+	for _, want := range []string{"heap 1", "127.0.0.1:9", "9000-byte packet exceeds the path MTU", "at least 9028"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+// TestEndpointsFake checks, without sockets, that each heap goes to the
+// destination its send names.
+func TestEndpointsFake(t *testing.T) {
+	w := &fakeWriter{eps: 3}
+	s := newStream(w, DefaultConfig())
+	defer s.Close()
+	ctx := context.Background()
+	for _, d := range []int{2, 0, 1} {
+		if _, err := s.SendHeapTo(ctx, testHeap(3000, byte(d)), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.SendHeapTo(ctx, testHeap(10, 0), 3); err == nil || !strings.Contains(err.Error(), "destination 3") {
+		t.Errorf("destination 3 of 3: got %v, want an error naming it", err)
+	}
+	wantDest := []int{2, 0, 1}
+	for _, p := range w.sent() {
+		pkt, _ := spead.ParsePacket(p.data)
+		if d := wantDest[pkt.HeapCnt-1]; p.dest != d {
+			t.Errorf("heap %d went to %d, want %d", pkt.HeapCnt, p.dest, d)
+		}
+	}
+}

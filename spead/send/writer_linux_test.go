@@ -1,0 +1,239 @@
+//go:build linux
+
+package send
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gospead/tutorial/spead"
+	"github.com/gospead/tutorial/spead/send/internal/mmsg"
+	"github.com/gospead/tutorial/spead/send/sendtest"
+	"golang.org/x/sys/unix"
+)
+
+// mmsgStream makes a fast-path stream to ep and returns its writer, whose
+// send a test may replace before the first heap.
+func mmsgStream(t *testing.T, ep netip.AddrPort, size int) (*Stream, *mmsgWriter) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.MaxPacketSize = size
+	s := newTestStream(t, []netip.AddrPort{ep}, cfg, writerFastest)
+	return s, s.w.(*mmsgWriter)
+}
+
+// TestGSOFallback makes every merged message fail as a device without GSO
+// would: the packets must still all arrive, and the writer must stop
+// merging.
+func TestGSOFallback(t *testing.T) {
+	for _, errno := range []syscall.Errno{unix.EIO, unix.EINVAL, unix.EOPNOTSUPP, 524} {
+		conn, ep := listen(t)
+		s, w := mmsgStream(t, ep, 9000)
+		real := w.send
+		refused := 0
+		w.send = func(msgs []unix.Mmsghdr) (int, error) {
+			for i := range msgs {
+				if msgs[i].Hdr.Control != nil {
+					n, err := real(msgs[:i])
+					if err != nil {
+						return n, err
+					}
+					refused++
+					return i, errno
+				}
+			}
+			return real(msgs)
+		}
+		h := testHeap(200000, 1)
+		n, err := s.SendHeap(context.Background(), h)
+		if err != nil {
+			t.Fatalf("%v: %v", errno, err)
+		}
+		want, _ := spead.AppendPackets(nil, h, 1, 9000)
+		checkPackets(t, conn, want, n)
+		if w.gso || refused != 1 {
+			t.Errorf("%v: after the fallback gso=%v and %d messages were refused; want false and 1", errno, w.gso, refused)
+		}
+	}
+}
+
+// TestGSOFallbackRealError makes sends fail with and without GSO: the
+// error is real and is reported, and GSO stays on.
+func TestGSOFallbackRealError(t *testing.T) {
+	_, ep := listen(t)
+	s, w := mmsgStream(t, ep, 9000)
+	w.send = func(msgs []unix.Mmsghdr) (int, error) { return 0, unix.EMSGSIZE }
+	_, err := s.SendHeap(context.Background(), testHeap(200000, 1))
+	if !errors.Is(err, syscall.EMSGSIZE) || !strings.Contains(err.Error(), "9000-byte packet exceeds the path MTU") {
+		t.Errorf("got %v, want the EMSGSIZE message", err)
+	}
+	if !w.gso {
+		t.Error("GSO was disabled although sending without it failed too")
+	}
+}
+
+// TestPartialProgress has the kernel take only part of each call: every
+// packet must arrive once, in order.
+func TestPartialProgress(t *testing.T) {
+	for _, gso := range []bool{true, false} {
+		conn, ep := listen(t)
+		s, w := mmsgStream(t, ep, 1472)
+		w.gso = gso
+		real := w.send
+		calls := 0
+		w.send = func(msgs []unix.Mmsghdr) (int, error) {
+			calls++
+			k := len(msgs) / 2
+			if k == 0 || calls%3 == 0 {
+				return real(msgs)
+			}
+			n, err := real(msgs[:k])
+			if err != nil {
+				return n, err
+			}
+			// Alternate between the two errors that mean "try
+			// again from here".
+			if calls%2 == 0 {
+				return n, unix.ENOBUFS
+			}
+			return n, unix.ECONNREFUSED
+		}
+		h := testHeap(300000, 2)
+		n, err := s.SendHeap(context.Background(), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := spead.AppendPackets(nil, h, 1, 1472)
+		checkPackets(t, conn, want, n)
+		if calls < 3 {
+			t.Errorf("only %d calls: the test did not split anything", calls)
+		}
+	}
+}
+
+// TestManyPiecesFlattened checks that packets with more pieces than one
+// message may carry were copied into one buffer (and, in
+// TestWireMatchesAppendPackets, that they arrive intact).
+func TestManyPiecesFlattened(t *testing.T) {
+	conn, ep := listen(t)
+	s, w := mmsgStream(t, ep, 1472)
+	h := manyItemsHeap()
+	n, err := s.SendHeap(context.Background(), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := spead.AppendPackets(nil, h, 1, 1472)
+	checkPackets(t, conn, want, n)
+	if cap(w.flat) == 0 {
+		t.Error("no packet was flattened")
+	}
+}
+
+// TestMerging checks how prepare groups packets into GSO messages.
+func TestMerging(t *testing.T) {
+	type pkt struct{ size, dest int }
+	run := func(n int, p pkt) []pkt { return slices.Repeat([]pkt{p}, n) }
+	tests := []struct {
+		name   string
+		pkts   []pkt
+		gso    bool
+		starts []int // first packet of each message, then the end
+		seg    []int // each message's segment size, 0 for none
+	}{
+		{"9000 fits 7 to a message", run(10, pkt{9000, 0}), true, []int{0, 7, 10}, []int{9000, 9000}},
+		{"1472 fits 44", run(64, pkt{1472, 0}), true, []int{0, 44, 64}, []int{1472, 1472}},
+		{"at most 64 segments", run(64, pkt{100, 0}), true, []int{0, 64}, []int{100}},
+		{"short packet ends a run", []pkt{{9000, 0}, {9000, 0}, {5000, 0}, {9000, 0}}, true, []int{0, 3, 4}, []int{9000, 0}},
+		{"larger packet starts a run", []pkt{{5000, 0}, {9000, 0}, {9000, 0}}, true, []int{0, 1, 3}, []int{0, 9000}},
+		{"destination ends a run", []pkt{{9000, 0}, {9000, 1}, {9000, 1}}, true, []int{0, 1, 3}, []int{0, 9000}},
+		{"without GSO", run(3, pkt{9000, 0}), false, []int{0, 1, 2, 3}, []int{0, 0, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &mmsgWriter{sas: make([]mmsg.Sockaddr, 2)}
+			var b batch
+			for _, p := range tt.pkts {
+				b.pkts = append(b.pkts, packet{first: len(b.bufs), end: len(b.bufs) + 1, size: p.size, dest: p.dest})
+				b.bufs = append(b.bufs, make([]byte, p.size))
+			}
+			w.gather(&b)
+			w.prepare(&b, 0, tt.gso)
+			if !slices.Equal(w.starts, tt.starts) {
+				t.Errorf("messages start at packets %v, want %v", w.starts, tt.starts)
+			}
+			var seg []int
+			for i := range w.batch.Msgs {
+				s := 0
+				if w.batch.Segmented(i) {
+					s = mmsg.SegmentSize(&w.batch.Msgs[i])
+				}
+				seg = append(seg, s)
+			}
+			if !slices.Equal(seg, tt.seg) {
+				t.Errorf("segment sizes %v, want %v", seg, tt.seg)
+			}
+		})
+	}
+}
+
+// TestNoAllocs checks that sending a reused heap allocates nothing once
+// the stream has warmed up.
+func TestNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	conn, ep := listen(t)
+	defer conn.Close()
+	for _, k := range kinds[:2] {
+		cfg := DefaultConfig()
+		cfg.MaxPacketSize = 9000
+		s := newTestStream(t, []netip.AddrPort{ep}, cfg, k.kind)
+		h := testHeap(1<<20, 1)
+		ctx := context.Background()
+		allocs := testing.AllocsPerRun(50, func() {
+			if _, err := s.SendHeap(ctx, h); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %v allocations per heap, want 0", k.name, allocs)
+		}
+	}
+}
+
+// TestSandboxGSORefused sends packets too large for the sink link's MTU to
+// be segmented: the kernel refuses GSO, and the stream falls back, for
+// real. It needs root; the socket is made inside the sandbox.
+func TestSandboxGSORefused(t *testing.T) {
+	sb, err := sendtest.NewSandbox()
+	if errors.Is(err, sendtest.ErrNoPrivilege) || errors.Is(err, sendtest.ErrUnsupported) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	var s *Stream
+	cfg := DefaultConfig()
+	cfg.MaxPacketSize = sendtest.SinkMTU // more than the MTU leaves for UDP
+	err = sb.Do(func() error {
+		var err error
+		s, err = newUDPStream([]netip.AddrPort{sb.Sink(8888)}, cfg, writerFastest)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.SendHeap(context.Background(), testHeap(1<<20, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if w := s.w.(*mmsgWriter); w.gso {
+		t.Error("GSO still on after the kernel refused it")
+	}
+}
