@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 
@@ -58,6 +59,20 @@ func checkPathMTU(dest netip.Addr, packetSize int) error {
 	}
 	return fmt.Errorf("%d-byte packets to %v do not fit the MTU of %s, %d bytes: IP and UDP headers add %d bytes, so the MTU must be at least %d; raise it (ip link set dev %s mtu %d, or tut dummy up --mtu %d for the dummy interface) or send smaller packets",
 		packetSize, dest, dev, mtu, overhead, packetSize+overhead, dev, suggestMTU(packetSize+overhead), suggestMTU(packetSize+overhead))
+}
+
+// checkStageMTU checks, before stage st sends with opts, that its
+// packets fit the MTU of the route to its destination (127.0.0.1 unless
+// opts says otherwise); see checkPathMTU. tut send calls it so that
+// 9000-byte packets through a 1500-byte link fail at once, saying why.
+func checkStageMTU(st stage, opts stepOptions) error {
+	addr, err := netip.ParseAddr(cmp.Or(opts.Host, "127.0.0.1"))
+	if err != nil {
+		return nil // the stage itself reports a bad host
+	}
+	// The stream rounds the packet size down to a multiple of 8.
+	size := cmp.Or(opts.PacketSize, st.packetSize) &^ 7
+	return checkPathMTU(addr, size)
 }
 
 // mtuHint describes the MTU of the route to dest, to add to an error such
