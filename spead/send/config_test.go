@@ -1,0 +1,85 @@
+package send
+
+import (
+	"math"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/gospead/tutorial/spead"
+)
+
+// TestConfigValidate checks every field's limits: a bad value gives an
+// error that names the field and the allowed range, and a good one none.
+func TestConfigValidate(t *testing.T) {
+	f48, err := spead.NewFlavour(48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   []string // in the error; none means valid
+	}{
+		{"defaults", func(*Config) {}, nil},
+		{"packet size minimum", func(c *Config) { c.MaxPacketSize = spead.MinPacketSize }, nil},
+		{"packet size maximum", func(c *Config) { c.MaxPacketSize = spead.MaxUDPPayload }, nil},
+		{"packet size too small", func(c *Config) { c.MaxPacketSize = spead.MinPacketSize - 1 }, []string{"MaxPacketSize", "outside 56 to 65507"}},
+		{"packet size zero", func(c *Config) { c.MaxPacketSize = 0 }, []string{"MaxPacketSize 0", "56 to 65507"}},
+		{"packet size over UDP", func(c *Config) { c.MaxPacketSize = 65508 }, []string{"MaxPacketSize 65508", "56 to 65507"}},
+		{"rate", func(c *Config) { c.Rate = 1e9 }, nil},
+		{"rate negative", func(c *Config) { c.Rate = -1 }, []string{"Rate -1", "0 (unlimited) or a finite positive"}},
+		{"rate NaN", func(c *Config) { c.Rate = math.NaN() }, []string{"Rate NaN"}},
+		{"rate infinite", func(c *Config) { c.Rate = math.Inf(1) }, []string{"Rate +Inf"}},
+		{"heaps one", func(c *Config) { c.MaxHeaps = 1 }, nil},
+		{"heaps zero", func(c *Config) { c.MaxHeaps = 0 }, []string{"MaxHeaps 0", "outside 1 to 1048576"}},
+		{"heaps too many", func(c *Config) { c.MaxHeaps = 1<<20 + 1 }, []string{"MaxHeaps 1048577", "1 to 1048576"}},
+		{"burst zero", func(c *Config) { c.BurstSize = 0 }, nil},
+		{"burst negative", func(c *Config) { c.BurstSize = -1 }, []string{"BurstSize -1", "0 or more"}},
+		{"burst ratio one", func(c *Config) { c.BurstRateRatio = 1 }, nil},
+		{"burst ratio below one", func(c *Config) { c.BurstRateRatio = 0.5 }, []string{"BurstRateRatio 0.5", "at least 1"}},
+		{"burst ratio NaN", func(c *Config) { c.BurstRateRatio = math.NaN() }, []string{"BurstRateRatio NaN", "finite"}},
+		{"burst ratio infinite", func(c *Config) { c.BurstRateRatio = math.Inf(1) }, []string{"BurstRateRatio +Inf", "finite"}},
+		{"flavour 48", func(c *Config) { c.Flavour = f48 }, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tt.change(&c)
+			err := c.Validate()
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("valid config refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("invalid config accepted: %+v", c)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			// Every stream constructor validates.
+			if _, err := NewUDPStream([]netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:9")}, c); err == nil {
+				t.Error("NewUDPStream accepted the config")
+			}
+		})
+	}
+}
+
+// TestNewUDPStreamEndpoints checks the endpoint list's limits.
+func TestNewUDPStreamEndpoints(t *testing.T) {
+	cfg := DefaultConfig()
+	for _, eps := range [][]netip.AddrPort{
+		nil,
+		{netip.AddrPort{}},
+		{netip.MustParseAddrPort("127.0.0.1:0")},
+	} {
+		if s, err := NewUDPStream(eps, cfg); err == nil {
+			s.Close()
+			t.Errorf("endpoints %v accepted", eps)
+		}
+	}
+}
