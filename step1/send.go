@@ -119,11 +119,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	// The samples stand in for the output of an analogue-to-digital
-	// converter: random, uniform in [-100, 100). PCG is the fastest
-	// generator in math/rand/v2, and a fixed seed is enough, since no one
-	// needs the samples to be unpredictable. Even so, a random number per
-	// sample costs a few nanoseconds, a few milliseconds per heap, and
-	// that is slower than the network: stage 2 does away with it.
+	// converter: random, uniform in [-100, 100). PCG, from math/rand/v2,
+	// is a small and fast generator, and a fixed seed is enough, since no
+	// one needs the samples to be unpredictable. Even so, a random number
+	// per sample costs a few nanoseconds, several milliseconds per heap,
+	// and that is slower than the network: stage 2 does away with it.
 	rng := rand.New(rand.NewPCG(1, 2))
 
 	// The heaps are pipelined: heap i is handed to the stream before Run

@@ -70,8 +70,10 @@ stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
 		},
 	}
 	cmd.Flags().IntVar(&step, "step", 0, "the stage of the tutorial to run: 1, 2 or 3 (required)")
-	cmd.Flags().IntVar(&heaps, "heaps", 0, "data heaps to send (default 100 for steps 1-2, 10000 for step 3)")
-	cmd.Flags().IntVar(&packetSize, "packet-size", 0, "max packet size in bytes, without IP and UDP headers (default 1472 for steps 1-2, 9000 for step 3)")
+	cmd.Flags().IntVar(&heaps, "heaps", 0, fmt.Sprintf("data heaps to send (default %d for steps 1-2, %d for step 3)",
+		stages[0].heaps, stages[2].heaps))
+	cmd.Flags().IntVar(&packetSize, "packet-size", 0, fmt.Sprintf("max packet size in bytes, without IP and UDP headers (default %d for steps 1-2, %d for step 3)",
+		stages[0].packetSize, stages[2].packetSize))
 	cmd.RegisterFlagCompletionFunc("step", cobra.FixedCompletions(stepNumbers, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("heaps", cobra.NoFileCompletions)
 	cmd.RegisterFlagCompletionFunc("packet-size", cobra.FixedCompletions([]string{"1472", "9000"}, cobra.ShellCompDirectiveNoFileComp))
