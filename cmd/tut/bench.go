@@ -141,7 +141,8 @@ func runBench(ctx context.Context, opts benchOptions, stdout, stderr io.Writer) 
 		if err != nil {
 			return err
 		}
-		title := fmt.Sprintf("tut bench: step 3 to the dummy interface, %d CPUs, %s", rep.Machine.CPUs, rep.Date.Format("2006-01-02"))
+		title := fmt.Sprintf("tut bench: step 3 and the yardstick to the dummy interface\n%d CPUs, %s: median of %d runs of %d heaps, bars from min to max",
+			rep.Machine.CPUs, rep.Date.Format("2006-01-02"), opts.runs, heaps)
 		if err := writePlot(opts.plot, rep.Sweep, title); err != nil {
 			return err
 		}

@@ -25,36 +25,40 @@ const sweepMTU = 65535
 const defaultSweepHeaps = 2000
 
 // sweep measures step 3 and the yardstick, sending to the dummy interface,
-// at each packet size, runs times each, alternating, and returns a point
-// for each sender and size.
+// at each packet size, runs times each, and returns a point for each
+// sender and size. Each round goes through every size and sender in turn,
+// so that a slow spell of the machine spreads over all of them rather than
+// bending the curve at one size.
 func sweep(ctx context.Context, env *benchEnv, runs, heaps int, progress io.Writer) ([]sweepPoint, error) {
 	if err := env.setSinkMTU(sweepMTU); err != nil {
 		return nil, err
 	}
-	var points []sweepPoint
+	var cases []benchCase
 	for _, size := range sweepSizes {
-		cases := []benchCase{
-			{Name: "step3-dummy", Step: 3, Dest: toDummy, PacketSize: size, Heaps: heaps},
-			{Name: "yardstick", Step: 0, Dest: toDummy, PacketSize: size, Heaps: heaps},
-		}
-		rates := make([][]float64, len(cases))
-		for r := range runs {
-			for i := range cases {
-				k := (i + r) % len(cases)
-				c := &cases[k]
-				rate, err := c.run(ctx, env)
-				if err != nil {
-					return nil, fmt.Errorf("sweep at %d-byte packets: %w", size, err)
-				}
-				fmt.Fprintf(progress, "tut bench: sweep %d bytes, run %d/%d, %s: %.2f MB/s\n", size, r+1, runs, c.Name, rate)
-				rates[k] = append(rates[k], rate)
+		cases = append(cases,
+			benchCase{Name: "step3-dummy", Step: 3, Dest: toDummy, PacketSize: size, Heaps: heaps},
+			benchCase{Name: "yardstick", Step: 0, Dest: toDummy, PacketSize: size, Heaps: heaps},
+		)
+	}
+	rates := make([][]float64, len(cases))
+	for r := range runs {
+		for i := range cases {
+			// Alternate which sender goes first at each size.
+			k := i ^ (r & 1)
+			c := &cases[k]
+			rate, err := c.run(ctx, env)
+			if err != nil {
+				return nil, fmt.Errorf("sweep at %d-byte packets: %w", c.PacketSize, err)
 			}
+			fmt.Fprintf(progress, "tut bench: sweep run %d/%d, %d bytes, %s: %.2f MB/s\n", r+1, runs, c.PacketSize, c.Name, rate)
+			rates[k] = append(rates[k], rate)
 		}
-		for k, c := range cases {
-			p := sweepPoint{Name: c.Name, PacketSize: size, Heaps: heaps, Rates: rates[k]}
-			p.Median, p.Min, p.Max = summarize(rates[k])
-			points = append(points, p)
-		}
+	}
+	points := make([]sweepPoint, len(cases))
+	for k, c := range cases {
+		p := sweepPoint{Name: c.Name, PacketSize: c.PacketSize, Heaps: heaps, Rates: rates[k]}
+		p.Median, p.Min, p.Max = summarize(rates[k])
+		points[k] = p
 	}
 	return points, nil
 }
@@ -72,16 +76,21 @@ func writePlot(file string, points []sweepPoint, title string) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "packet size (bytes, SPEAD header and payload)"
-	p.Y.Label.Text = "MB/s (heap data)"
+	p.Y.Label.Text = "MB/s of heap data"
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = sizeTicks{}
 	p.Y.Min = 0
+	p.Title.Padding = vg.Centimeter / 2
+	// Bottom right is below both curves: step 3 is slowest at the
+	// smallest packets, on the left.
 	p.Legend.Top = false
 	p.Legend.Left = false
+	p.Legend.XOffs = -vg.Centimeter
+	p.Legend.YOffs = vg.Centimeter / 2
 	p.Add(plotter.NewGrid())
 
 	var lines []any
-	for _, name := range []string{"step3-dummy", "yardstick"} {
+	for i, name := range []string{"step3-dummy", "yardstick"} {
 		var s errorXYs
 		for _, pt := range points {
 			if pt.Name != name {
@@ -97,10 +106,11 @@ func writePlot(file string, points []sweepPoint, title string) error {
 		if err != nil {
 			return fmt.Errorf("plotting %s: %w", name, err)
 		}
+		bars.LineStyle.Color = plotutil.Color(i)
 		p.Add(bars)
-		label := "step 3 (median, min to max)"
+		label := "step 3"
 		if name == "yardstick" {
-			label = "yardstick (median, min to max)"
+			label = "yardstick"
 		}
 		lines = append(lines, label, s.XYs)
 	}
