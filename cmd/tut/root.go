@@ -38,6 +38,7 @@ var commands = []func() *cobra.Command{
 	// Each command's file adds its constructor here, in the order help
 	// lists them.
 	newSendCmd,
+	newRecvCmd,
 	newStepsCmd,
 	newShowCmd,
 	newDiffCmd,

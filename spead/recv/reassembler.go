@@ -32,6 +32,8 @@ type Reassembler struct {
 	doneNext int
 	stats    Stats
 	stopped  bool
+	endCnt   uint64 // the counter of the end-of-stream heap
+	ended    bool   // the end-of-stream item arrived
 }
 
 // NewReassembler returns a reassembler with configuration cfg; only the
@@ -54,6 +56,12 @@ func (r *Reassembler) Stats() Stats { return r.stats }
 // Stopped reports whether the stream has ended, by its end-of-stream item
 // or by [Reassembler.Stop].
 func (r *Reassembler) Stopped() bool { return r.stopped }
+
+// EndOfStream reports whether the stream ended with its end-of-stream
+// item, and the heap counter of the heap that carried it. A sender that
+// numbers heaps in order gives that heap the counter after its last data
+// heap, which lets a receiver notice heaps lost at the end.
+func (r *Reassembler) EndOfStream() (cnt uint64, ok bool) { return r.endCnt, r.ended }
 
 // AddPacket adds one packet, the payload of one datagram, and appends to
 // dst the heaps it finishes: an incomplete heap evicted to make room, the
@@ -100,6 +108,7 @@ func (r *Reassembler) AddPacket(dst []*Heap, pkt []byte) ([]*Heap, error) {
 		if !isNew {
 			r.remove(h)
 		}
+		r.endCnt, r.ended = h.cnt, true
 		r.release(h)
 		return r.Stop(dst), nil
 	}

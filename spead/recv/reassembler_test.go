@@ -34,6 +34,9 @@ func TestReassembleInOrder(t *testing.T) {
 	if !r.Stopped() {
 		t.Error("not stopped after the end-of-stream heap")
 	}
+	if cnt, ok := r.EndOfStream(); !ok || cnt != 4 {
+		t.Errorf("EndOfStream() = %d, %v; want 4, true", cnt, ok)
+	}
 	st := r.Stats()
 	if st.Heaps != 3 || st.Packets != uint64(len(pkts)) || st.TotalBadPackets() != 0 || st.LargestPacket != 1472 ||
 		st.IncompleteHeapsEvicted != 0 || st.IncompleteHeapsFlushed != 0 {

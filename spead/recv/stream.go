@@ -19,7 +19,7 @@ import (
 //
 // Next must not be called from more than one goroutine at a time; Stop,
 // Stats, BufferSize, LocalAddr and Close may be called from any
-// goroutine.
+// goroutine, as may EndOfStream once Next has returned io.EOF.
 type Stream struct {
 	cfg     Config
 	conn    *net.UDPConn
@@ -73,6 +73,15 @@ func (s *Stream) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.r.Stats()
+}
+
+// EndOfStream reports whether the stream ended with its end-of-stream
+// item, and the heap counter of the heap that carried it; see
+// [Reassembler.EndOfStream].
+func (s *Stream) EndOfStream() (cnt uint64, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.r.EndOfStream()
 }
 
 // Stop ends the stream as its end-of-stream item would: Next returns the

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gospead/tutorial/spead/recv"
+	"github.com/spf13/cobra"
+)
+
+// defaultRecvAddr is where tut recv listens unless told otherwise: where
+// steps 1 and 2 send.
+var defaultRecvAddr = netip.MustParseAddrPort("127.0.0.1:8888")
+
+// recvOptions are the flags of tut recv.
+type recvOptions struct {
+	descriptors bool
+	values      bool
+	quiet       bool
+	verify      string
+	timeout     time.Duration
+	maxHeaps    int
+	bufferSize  int
+	readyFile   string
+}
+
+// newRecvCmd returns the recv command, a SPEAD receiver in the manner of
+// spead2_recv.
+func newRecvCmd() *cobra.Command {
+	var o recvOptions
+	cmd := &cobra.Command{
+		Use:   "recv [flags] [HOST:]PORT",
+		Short: "Receive a SPEAD stream and show or check its heaps",
+		Long: `recv listens for a SPEAD stream on UDP, as spead2_recv does, and prints a
+line for each heap it receives. It listens on 127.0.0.1:8888, where steps 1
+and 2 send, unless given PORT or HOST:PORT (":PORT" listens on every
+interface).
+
+At the end of the stream, or on Ctrl-C, or after --timeout without packets,
+it prints statistics, one "name: value" a line: heaps (data heaps; the
+end-of-stream heap is not one), incomplete_heaps_evicted,
+incomplete_heaps_flushed, packets, bytes, largest_packet and bad_packets,
+then bad_packets.REASON for each reason packets were dropped.
+
+--verify checks the tutorial's data: data heap k (heap counter k+1) has
+timestamp k*1048576 and 1048576 samples, all equal to int8(k) for
+"constant" (step 2) or all in [-100, 100) for "random" (step 1). Every
+mismatch and every lost or incomplete heap is reported on stderr, and the
+exit status is then 1.`,
+		Example: `  tut recv &
+  tut send --step 1
+
+  tut recv --verify constant --quiet &
+  tut send --step 2
+
+  tut recv --descriptors --values 9000
+  tut recv --timeout 5s 127.0.0.1:8888`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr := defaultRecvAddr
+			if len(args) == 1 {
+				var err error
+				if addr, err = parseListenAddr(args[0]); err != nil {
+					return err
+				}
+			}
+			if err := o.check(); err != nil {
+				return err
+			}
+			return runRecv(cmd.Context(), addr, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.descriptors, "descriptors", false, "print each descriptor: ID, name, description, format, shape, dtype")
+	f.BoolVar(&o.values, "values", false, "print each item's value")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the statistics at the end")
+	f.StringVar(&o.verify, "verify", "", `check the tutorial's data: "random" (step 1) or "constant" (step 2)`)
+	f.DurationVar(&o.timeout, "timeout", 0, "stop after this long without packets, e.g. 5s (default: wait for the end of the stream)")
+	f.IntVar(&o.maxHeaps, "max-heaps", recv.DefaultMaxHeaps, "heaps under construction at once")
+	f.IntVar(&o.bufferSize, "buffer-size", recv.DefaultBufferSize, "socket receive buffer to ask for, in bytes")
+	f.StringVar(&o.readyFile, "ready-file", "", "write the bound address to this file once listening (for tests)")
+	f.MarkHidden("ready-file")
+	cmd.RegisterFlagCompletionFunc("verify", cobra.FixedCompletions([]string{"random", "constant"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("timeout", cobra.FixedCompletions([]string{"1s", "5s", "30s"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("max-heaps", cobra.NoFileCompletions)
+	cmd.RegisterFlagCompletionFunc("buffer-size", cobra.NoFileCompletions)
+	return cmd
+}
+
+// check reports flags that make no sense, as usage errors.
+func (o *recvOptions) check() error {
+	switch o.verify {
+	case "", "random", "constant":
+	default:
+		return usagef(`--verify must be "random" or "constant", not %q`, o.verify)
+	}
+	if o.quiet && (o.descriptors || o.values) {
+		return usagef("--quiet prints only the statistics; it cannot be combined with --descriptors or --values")
+	}
+	if o.timeout < 0 {
+		return usagef("--timeout must be positive, not %v", o.timeout)
+	}
+	if o.maxHeaps < 1 || o.maxHeaps > 1<<16 {
+		return usagef("--max-heaps must be from 1 to %d, not %d", 1<<16, o.maxHeaps)
+	}
+	if o.bufferSize < 0 || o.bufferSize > 1<<30 {
+		return usagef("--buffer-size must be from 0 (the system default) to %d bytes, not %d", 1<<30, o.bufferSize)
+	}
+	return nil
+}
+
+// parseListenAddr parses [HOST:]PORT. HOST is an IP address, "localhost"
+// or empty (every interface); PORT is 0 (any free port) to 65535.
+func parseListenAddr(s string) (netip.AddrPort, error) {
+	host, port := "127.0.0.1", s
+	if strings.Contains(s, ":") {
+		var err error
+		if host, port, err = splitHostPort(s); err != nil {
+			return netip.AddrPort{}, usagef("address %q: %v; want [HOST:]PORT, as in 8888 or 127.0.0.1:8888", s, err)
+		}
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return netip.AddrPort{}, usagef("address %q: port %q is not a number from 0 to 65535", s, port)
+	}
+	var ip netip.Addr
+	switch host {
+	case "":
+		ip = netip.IPv4Unspecified()
+	case "localhost":
+		ip = netip.MustParseAddr("127.0.0.1")
+	default:
+		if ip, err = netip.ParseAddr(host); err != nil {
+			return netip.AddrPort{}, usagef("address %q: host %q is not an IP address", s, host)
+		}
+	}
+	return netip.AddrPortFrom(ip, uint16(p)), nil
+}
+
+// splitHostPort splits HOST:PORT, with IPv6 hosts in brackets.
+func splitHostPort(s string) (host, port string, err error) {
+	i := strings.LastIndexByte(s, ':')
+	host, port = s[:i], s[i+1:]
+	if strings.HasPrefix(host, "[") {
+		if !strings.HasSuffix(host, "]") {
+			return "", "", errors.New("missing ]")
+		}
+		return host[1 : len(host)-1], port, nil
+	}
+	if strings.Contains(host, ":") {
+		return "", "", errors.New("an IPv6 host needs brackets, as in [::1]:8888")
+	}
+	return host, port, nil
+}
+
+// runRecv receives one stream and prints what o asks for. It returns an
+// error for failures and for data that fails verification, after the
+// statistics.
+func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, stderr io.Writer) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg := recv.DefaultConfig()
+	cfg.MaxHeaps = o.maxHeaps
+	cfg.BufferSize = o.bufferSize
+	cfg.IdleTimeout = o.timeout
+	s, err := recv.NewUDPStream(addr, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if got := s.BufferSize(); got > 0 && got < o.bufferSize {
+		fmt.Fprintf(stderr, "tut recv: the socket buffer is %d bytes, not the %d asked for; raise net.core.rmem_max to avoid losses\n", got, o.bufferSize)
+	}
+	if o.readyFile != "" {
+		if err := writeReadyFile(o.readyFile, s.LocalAddr()); err != nil {
+			return err
+		}
+	}
+
+	out := bufio.NewWriter(stdout)
+	defer out.Flush()
+	p := &heapPrinter{w: out, descriptors: o.descriptors, values: o.values, group: recv.NewItemGroup()}
+	var v *verifier
+	if o.verify != "" {
+		v = newVerifier(o.verify, stderr)
+	}
+	for {
+		h, err := s.Next(ctx)
+		switch {
+		case err == nil:
+			if !o.quiet {
+				p.print(h)
+				out.Flush()
+			}
+			if v != nil {
+				v.check(h)
+			}
+			continue
+		case err == io.EOF:
+		case errors.Is(err, recv.ErrIdle) || ctx.Err() != nil:
+			// Out of time or interrupted: what is under construction
+			// is flushed, and then the stream ends.
+			s.Stop()
+			continue
+		default:
+			return err
+		}
+		break
+	}
+	st := s.Stats()
+	printStats(out, &st)
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("writing the statistics: %w", err)
+	}
+	if v != nil {
+		endCnt, ended := s.EndOfStream()
+		if n := v.finish(endCnt, ended); n > 0 {
+			return fmt.Errorf("verification failed: %d problems", n)
+		}
+	}
+	return nil
+}
+
+// writeReadyFile writes the bound address to name, whole or not at all,
+// so that a test waiting for the file never reads half of it.
+func writeReadyFile(name string, addr netip.AddrPort) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".ready-*")
+	if err != nil {
+		return fmt.Errorf("ready file: %w", err)
+	}
+	_, werr := fmt.Fprintln(tmp, addr)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("ready file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("ready file: %w", err)
+	}
+	return nil
+}

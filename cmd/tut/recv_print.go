@@ -1,0 +1,160 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/gospead/tutorial/spead"
+	"github.com/gospead/tutorial/spead/recv"
+)
+
+// heapPrinter prints a line per heap and, if asked, its descriptors and
+// item values.
+type heapPrinter struct {
+	w           io.Writer
+	descriptors bool
+	values      bool
+	group       *recv.ItemGroup
+}
+
+// print prints heap h.
+func (p *heapPrinter) print(h *recv.Heap) {
+	if h.Complete() {
+		fmt.Fprintf(p.w, "Received heap %d\n", h.Cnt)
+	} else {
+		fmt.Fprintf(p.w, "Received heap %d, incomplete: %d of %s bytes\n", h.Cnt, h.Received, lengthString(h.Length))
+	}
+	if p.descriptors {
+		ds, err := h.Descriptors()
+		for _, d := range ds {
+			printDescriptor(p.w, &d)
+		}
+		if err != nil {
+			fmt.Fprintf(p.w, "  bad descriptor: %v\n", err)
+		}
+	}
+	if !p.values {
+		return
+	}
+	updated, err := p.group.Update(h)
+	named := make(map[uint64]bool, len(updated))
+	for _, it := range updated {
+		named[it.ID] = true
+	}
+	raws, _ := h.Items(nil)
+	for _, raw := range raws {
+		if raw.ID <= spead.StreamCtrlID {
+			continue
+		}
+		if it, ok := p.group.ByID(raw.ID); ok && named[raw.ID] {
+			fmt.Fprintf(p.w, "  %s (%#x) = %s\n", it.Name, it.ID, formatValue(it.Value))
+		} else if raw.Immediate {
+			fmt.Fprintf(p.w, "  %#x = %d\n", raw.ID, raw.Value)
+		} else {
+			fmt.Fprintf(p.w, "  %#x = [%d bytes]\n", raw.ID, len(raw.Data))
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(p.w, "  undecoded: %v\n", err)
+	}
+}
+
+// lengthString formats a heap length, which is -1 when unknown.
+func lengthString(n int64) string {
+	if n < 0 {
+		return "unknown"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// printDescriptor prints a descriptor in the manner of spead2_recv.
+func printDescriptor(w io.Writer, d *spead.Descriptor) {
+	fmt.Fprintf(w, "  Descriptor for %s (%#x)\n", d.Name, d.ID)
+	fmt.Fprintf(w, "    description: %s\n", d.Description)
+	fields := make([]string, len(d.Format))
+	for i, ff := range d.Format {
+		fields[i] = ff.String()
+	}
+	fmt.Fprintf(w, "    format:      [%s]\n", strings.Join(fields, ", "))
+	shape := d.Shape
+	if len(shape) == 0 && d.DType != "" {
+		if h, err := spead.ParseNumpyHeader(d.DType); err == nil {
+			shape = h.Shape
+		}
+	}
+	fmt.Fprintf(w, "    shape:       %s\n", shapeString(shape))
+	fmt.Fprintf(w, "    dtype:       %s\n", d.DType)
+}
+
+// shapeString writes a shape as a Python tuple, with ? for a variable
+// dimension: (), (5,), (2, 3), (?,).
+func shapeString(shape []int64) string {
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		if d < 0 {
+			dims[i] = "?"
+		} else {
+			dims[i] = strconv.FormatInt(d, 10)
+		}
+	}
+	s := strings.Join(dims, ", ")
+	if len(shape) == 1 {
+		s += ","
+	}
+	return "(" + s + ")"
+}
+
+// numpy abbreviates arrays of more than this many elements.
+const (
+	summaryThreshold = 1000
+	summaryEdge      = 3
+)
+
+// formatValue formats an item value: numbers in decimal, strings quoted,
+// arrays space-separated in brackets and abbreviated as numpy does, as in
+// [1 1 1 ... 1 1 1].
+func formatValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "None"
+	case string:
+		return strconv.Quote(v)
+	case []any: // a record
+		parts := make([]string, len(v))
+		for i, f := range v {
+			parts[i] = formatValue(f)
+		}
+		return "(" + strings.Join(parts, ", ") + ")"
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice {
+		return fmt.Sprint(v)
+	}
+	n := rv.Len()
+	var parts []string
+	add := func(i int) { parts = append(parts, formatValue(rv.Index(i).Interface())) }
+	if n > summaryThreshold {
+		for i := range summaryEdge {
+			add(i)
+		}
+		parts = append(parts, "...")
+		for i := n - summaryEdge; i < n; i++ {
+			add(i)
+		}
+	} else {
+		for i := range n {
+			add(i)
+		}
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// printStats prints the statistics, one "name: value" a line.
+func printStats(w io.Writer, st *recv.Stats) {
+	for _, s := range st.List() {
+		fmt.Fprintf(w, "%s: %d\n", s.Name, s.Value)
+	}
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/gospead/tutorial/spead"
+	"github.com/gospead/tutorial/spead/recv"
+)
+
+// The tutorial's heaps, as --verify expects them.
+const (
+	verifyChunk        = 1 << 20 // samples per heap
+	verifyTimestampID  = 0x1600
+	verifySamplesID    = 0x3300
+	verifyMaxReports   = 20 // problems reported one by one before a summary
+	verifyRandomLow    = -100
+	verifyRandomHigh   = 100 // exclusive
+	verifyFirstHeapCnt = 1   // spead2's senders number heaps from 1
+)
+
+// verifier checks heaps against the tutorial's data.
+type verifier struct {
+	constant bool // constant fill (step 2), else random (step 1)
+	w        io.Writer
+	good     map[uint64]bool // heap counters that passed
+	seen     map[uint64]bool // heap counters received at all
+	maxCnt   uint64
+	problems int
+}
+
+// newVerifier returns a verifier for "random" or "constant" data that
+// reports problems on w.
+func newVerifier(mode string, w io.Writer) *verifier {
+	return &verifier{constant: mode == "constant", w: w, good: map[uint64]bool{}, seen: map[uint64]bool{}}
+}
+
+// report records a problem and prints it, up to a limit.
+func (v *verifier) report(format string, args ...any) {
+	v.problems++
+	if v.problems <= verifyMaxReports {
+		fmt.Fprintf(v.w, "tut recv: verify: "+format+"\n", args...)
+	} else if v.problems == verifyMaxReports+1 {
+		fmt.Fprintf(v.w, "tut recv: verify: more problems; only the count follows\n")
+	}
+}
+
+// check checks one data heap.
+func (v *verifier) check(h *recv.Heap) {
+	cnt := h.Cnt
+	if v.seen[cnt] {
+		v.report("heap %d received twice", cnt)
+		return
+	}
+	v.seen[cnt] = true
+	v.maxCnt = max(v.maxCnt, cnt)
+	if cnt < verifyFirstHeapCnt {
+		v.report("heap counter %d: the tutorial numbers heaps from %d", cnt, verifyFirstHeapCnt)
+		return
+	}
+	if !h.Complete() {
+		v.report("heap %d is incomplete: %d of %s bytes arrived", cnt, h.Received, lengthString(h.Length))
+		return
+	}
+	k := cnt - verifyFirstHeapCnt
+	items, err := h.Items(nil)
+	if err != nil {
+		v.report("%v", err)
+		return
+	}
+	var ts, samples *spead.RawItem
+	for i := range items {
+		switch items[i].ID {
+		case verifyTimestampID:
+			ts = &items[i]
+		case verifySamplesID:
+			samples = &items[i]
+		}
+	}
+	switch {
+	case ts == nil:
+		v.report("heap %d has no timestamp (item %#x)", cnt, verifyTimestampID)
+		return
+	case samples == nil:
+		v.report("heap %d has no adc_samples (item %#x)", cnt, verifySamplesID)
+		return
+	}
+	if got, want := itemUint(ts), k*verifyChunk; got != want {
+		v.report("heap %d: timestamp is %d, want %d", cnt, got, want)
+		return
+	}
+	if len(samples.Data) != verifyChunk {
+		v.report("heap %d: %d samples, want %d", cnt, len(samples.Data), verifyChunk)
+		return
+	}
+	if v.constant {
+		if i, ok := checkConstant(samples.Data, byte(int8(k))); !ok {
+			v.report("heap %d: sample %d is %d, want %d (int8(%d))", cnt, i, int8(samples.Data[i]), int8(k), k)
+			return
+		}
+	} else if i, ok := checkRandom(samples.Data); !ok {
+		v.report("heap %d: sample %d is %d, outside [%d, %d)", cnt, i, int8(samples.Data[i]), verifyRandomLow, verifyRandomHigh)
+		return
+	}
+	v.good[cnt] = true
+}
+
+// itemUint returns an item's value as an unsigned integer: an immediate
+// as it is, an addressed item's bytes read big-endian (at most 8).
+func itemUint(it *spead.RawItem) uint64 {
+	if it.Immediate {
+		return it.Value
+	}
+	var x uint64
+	for _, b := range it.Data[max(0, len(it.Data)-8):] {
+		x = x<<8 | uint64(b)
+	}
+	return x
+}
+
+// checkConstant reports whether every byte of data is c, and if not, the
+// index of the first that is not. It compares eight bytes at a time.
+func checkConstant(data []byte, c byte) (int, bool) {
+	pattern := uint64(c) * 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(data); i += 8 {
+		if binary.LittleEndian.Uint64(data[i:]) != pattern {
+			break
+		}
+	}
+	for ; i < len(data); i++ {
+		if data[i] != c {
+			return i, false
+		}
+	}
+	return 0, true
+}
+
+// checkRandom reports whether every byte of data, as an int8, is in
+// [-100, 100), and if not, the index of the first that is not.
+func checkRandom(data []byte) (int, bool) {
+	for i, b := range data {
+		// int8(b)+100 is in [0, 200) exactly when int8(b) is in
+		// [-100, 100); as a byte the sum wraps, so one comparison does.
+		if b+(-verifyRandomLow) >= verifyRandomHigh-verifyRandomLow {
+			return i, false
+		}
+	}
+	return 0, true
+}
+
+// finish reports the heaps that never arrived whole, given the counter of
+// the end-of-stream heap if there was one, and returns the number of
+// problems.
+func (v *verifier) finish(endCnt uint64, ended bool) int {
+	last := v.maxCnt
+	if ended && endCnt > verifyFirstHeapCnt {
+		last = max(last, endCnt-1)
+	}
+	if last < verifyFirstHeapCnt {
+		v.report("no data heaps received")
+		return v.problems
+	}
+	var lost []uint64
+	for cnt := uint64(verifyFirstHeapCnt); cnt <= last; cnt++ {
+		if !v.seen[cnt] {
+			lost = append(lost, cnt)
+		}
+	}
+	if len(lost) > 0 {
+		v.problems += len(lost) - 1
+		v.report("%d heaps lost: %s", len(lost), rangesString(lost))
+	}
+	return v.problems
+}
+
+// rangesString writes sorted numbers as ranges, such as "3, 5-9, 12".
+func rangesString(ns []uint64) string {
+	ns = slices.Clone(ns)
+	slices.Sort(ns)
+	var out []byte
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if len(out) > 0 {
+			out = append(out, ", "...)
+		}
+		out = fmt.Appendf(out, "%d", ns[i])
+		if j > i {
+			out = fmt.Appendf(out, "-%d", ns[j])
+		}
+		i = j + 1
+	}
+	return string(out)
+}

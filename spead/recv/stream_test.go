@@ -1,0 +1,183 @@
+package recv
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/gospead/tutorial/spead"
+	"github.com/gospead/tutorial/spead/send"
+)
+
+var loopback = netip.MustParseAddrPort("127.0.0.1:0")
+
+// newStream opens a stream on a free loopback port.
+func newStream(t testing.TB, edit func(*Config)) *Stream {
+	t.Helper()
+	cfg := DefaultConfig()
+	if edit != nil {
+		edit(&cfg)
+	}
+	s, err := NewUDPStream(loopback, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// sender returns a send stream to addr.
+func sender(t testing.TB, addr netip.AddrPort) *send.Stream {
+	t.Helper()
+	tx, err := send.NewUDPStream([]netip.AddrPort{addr}, send.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Close() })
+	return tx
+}
+
+func TestStreamReceivesTutorialHeaps(t *testing.T) {
+	const n = 1 << 20
+	s := newStream(t, nil)
+	t.Logf("receive buffer: %d bytes", s.BufferSize())
+	tx := sender(t, s.LocalAddr())
+	ctx := context.Background()
+	const nHeaps = 3
+	// Heap i+1 is sent only after heap i arrived, so that a small socket
+	// buffer cannot lose packets.
+	got := make(chan struct{})
+	sendErr := make(chan error, 1)
+	go func() {
+		for i := range nHeaps {
+			if _, err := tx.SendHeap(ctx, tutorialHeap(t, spead.DefaultFlavour, i, n)); err != nil {
+				sendErr <- err
+				return
+			}
+			<-got
+		}
+		_, err := tx.SendHeap(ctx, spead.EndOfStream(spead.DefaultFlavour))
+		sendErr <- err
+	}()
+	for i := range nHeaps {
+		h, err := s.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkTutorialHeap(t, h, uint64(i+1), i, n)
+		got <- struct{}{}
+	}
+	if h, err := s.Next(ctx); err != io.EOF {
+		t.Fatalf("after the last heap: %v, %v; want io.EOF", h, err)
+	}
+	if err := <-sendErr; err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	if st.Heaps != nHeaps || st.TotalBadPackets() != 0 || st.LargestPacket != 1472 || st.Packets < nHeaps*(n/1432) {
+		t.Errorf("stats %+v", st)
+	}
+	if _, err := s.Next(ctx); err != io.EOF {
+		t.Errorf("Next after the end: %v, want io.EOF", err)
+	}
+}
+
+func TestStreamDropsTruncatedAndBadDatagrams(t *testing.T) {
+	s := newStream(t, func(c *Config) { c.MaxPacketSize = 100 })
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(s.LocalAddr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	big := rawPacket(f40, 1, 200, 0, nil, make([]byte, 200))
+	end := endPackets(t, f40, 3)
+	for _, p := range append([][]byte{big, []byte("junk"), good(2)}, end...) {
+		if _, err := c.Write(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := s.Next(context.Background())
+	if err != nil || h.Cnt != 2 {
+		t.Fatalf("Next: %v, %v", h, err)
+	}
+	if _, err := s.Next(context.Background()); err != io.EOF {
+		t.Fatalf("Next: %v, want io.EOF", err)
+	}
+	st := s.Stats()
+	if st.BadPackets[ReasonTruncated] != 1 || st.BadPackets[ReasonShort] != 1 || st.Heaps != 1 || st.Packets != 2 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestStreamIdleTimeout(t *testing.T) {
+	s := newStream(t, func(c *Config) { c.IdleTimeout = 10 * time.Millisecond })
+	if _, err := s.Next(context.Background()); !errors.Is(err, ErrIdle) {
+		t.Fatalf("Next: %v, want ErrIdle", err)
+	}
+	s.Stop()
+	if _, err := s.Next(context.Background()); err != io.EOF {
+		t.Fatalf("Next after Stop: %v, want io.EOF", err)
+	}
+}
+
+func TestStreamContextAndStop(t *testing.T) {
+	s := newStream(t, nil)
+	// A heap under construction when the stream stops is flushed.
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(s.LocalAddr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write(rawPacket(f40, 5, 16, 0, nil, make([]byte, 8)))
+	c.Write(good(6))
+	if h, err := s.Next(context.Background()); err != nil || h.Cnt != 6 {
+		t.Fatalf("Next: %v, %v", h, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Next(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Next with a cancelled context: %v", err)
+	}
+	// Stop from another goroutine wakes a waiting Next.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h, err := s.Next(context.Background())
+		if err != nil || h.Cnt != 5 || h.Complete() {
+			t.Errorf("Next: %v, %v; want incomplete heap 5", h, err)
+		}
+		if _, err := s.Next(context.Background()); err != io.EOF {
+			t.Errorf("Next: %v, want io.EOF", err)
+		}
+	}()
+	s.Stop()
+	<-done
+	if st := s.Stats(); st.IncompleteHeapsFlushed != 1 || st.Heaps != 2 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, edit := range []func(*Config){
+		func(c *Config) { c.MaxHeaps = 0 },
+		func(c *Config) { c.MaxHeapLength = -1 },
+		func(c *Config) { c.MaxPointers = 0 },
+		func(c *Config) { c.MaxPacketSize = 70000 },
+		func(c *Config) { c.BufferSize = -1 },
+		func(c *Config) { c.BatchSize = 0 },
+		func(c *Config) { c.IdleTimeout = -1 },
+	} {
+		cfg := DefaultConfig()
+		edit(&cfg)
+		if err := cfg.Validate(); err == nil {
+			t.Errorf("%+v is valid", cfg)
+		}
+		if _, err := NewReassembler(cfg); err == nil {
+			t.Errorf("NewReassembler(%+v) succeeded", cfg)
+		}
+	}
+}
