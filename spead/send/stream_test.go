@@ -27,13 +27,13 @@ func readPackets(t *testing.T, conn *net.UDPConn, n int) [][]byte {
 	t.Helper()
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var out [][]byte
+	buf := make([]byte, 65536)
 	for range n {
-		buf := make([]byte, 65536)
 		m, err := conn.Read(buf)
 		if err != nil {
 			t.Fatalf("after %d packets: %v", len(out), err)
 		}
-		out = append(out, buf[:m])
+		out = append(out, append([]byte(nil), buf[:m]...))
 	}
 	return out
 }
