@@ -3,6 +3,9 @@ package step
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"net"
 	"os"
@@ -134,6 +137,21 @@ func TestRun(t *testing.T) {
 	if largest != DefaultPacketSize {
 		t.Errorf("largest packet %d bytes, want %d", largest, DefaultPacketSize)
 	}
+
+	// The heaps that spead2's own sender makes the same way must match
+	// it byte for byte.
+	for cnt, want := range spead2Heaps {
+		h := sha256.New()
+		for _, pkt := range r.packets {
+			if p, _ := spead.ParsePacket(pkt); p.HeapCnt == cnt {
+				h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(pkt))))
+				h.Write(pkt)
+			}
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != want {
+			t.Errorf("heap %d differs from spead2's: SHA-256 %s, want %s", cnt, got, want)
+		}
+	}
 }
 
 // descriptors reassembles the first heap and decodes its two
@@ -215,6 +233,18 @@ func TestRunCanceled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run with a canceled context = %v, want context.Canceled", err)
 	}
+}
+
+// spead2Heaps holds, by heap counter, the SHA-256 of the packets of each
+// heap that spead2's C++ tutorial sender (tut_6_send_pktsize of spead2
+// 4.4.1, run with -n 2 and the default packet size, captured on loopback)
+// put on the wire, each packet preceded by its length as a 4-byte
+// big-endian number: the descriptors and first data heap, the second data
+// heap and the end of the stream.
+var spead2Heaps = map[uint64]string{
+	1: "c16e9b714c8f1a47226415b0518251d2ef65657f51884a589a0241500b177599",
+	2: "d159083ca1fb188c09e1e9bd1aa57743bb3de8ae455ba56e4a36b913dc2027ff",
+	3: "6ba3958b08b23064ecc605ff506bebb9162a684b5e7ecb17f97438573993ff5a",
 }
 
 // wantSamples returns the samples of data heap k: all int8(k).
