@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ type benchOptions struct {
 	json    bool
 	plot    string
 	verbose bool
+	cases   []string
 }
 
 // Limits on bench's flags.
@@ -58,6 +60,7 @@ step 3 and the yardstick) unless --heaps says otherwise; the sweep sends
 		Example: `  sudo tut bench
   sudo tut bench --runs 9 --json > bench.json
   sudo tut bench --plot packet-size.svg
+  sudo tut bench --case step3-dummy,yardstick --runs 9
   tut bench --runs 1 --heaps 20    # a quick look; loopback only without root`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -79,6 +82,7 @@ step 3 and the yardstick) unless --heaps says otherwise; the sweep sends
 	f.BoolVar(&opts.json, "json", false, "print the results as JSON instead of a table")
 	f.StringVar(&opts.plot, "plot", "", "sweep the packet size and draw MB/s against it to `FILE.svg` (needs root)")
 	f.BoolVarP(&opts.verbose, "verbose", "v", true, "report each run on stderr")
+	f.StringSliceVar(&opts.cases, "case", nil, "run only these cases (comma-separated or repeated), e.g. step3-dummy,yardstick")
 	return cmd
 }
 
@@ -89,6 +93,16 @@ func (o *benchOptions) validate() error {
 	}
 	if o.heaps < 0 || o.heaps > maxBenchHeaps {
 		return usagef("--heaps %d is outside 0 to %d (0 means each step's own number)", o.heaps, maxBenchHeaps)
+	}
+	all := benchCases(0, true)
+	for _, name := range o.cases {
+		if !slices.ContainsFunc(all, func(c benchCase) bool { return c.Name == name }) {
+			names := make([]string, len(all))
+			for i, c := range all {
+				names[i] = c.Name
+			}
+			return usagef("--case %q is not one of %s", name, strings.Join(names, ", "))
+		}
 	}
 	if o.plot != "" && !strings.EqualFold(filepath.Ext(o.plot), ".svg") {
 		return usagef("--plot %q: the plot is SVG, so the file name must end in .svg", o.plot)
@@ -123,6 +137,12 @@ func runBench(ctx context.Context, opts benchOptions, stdout, stderr io.Writer) 
 		Runs:    opts.runs,
 	}
 	cases := benchCases(opts.heaps, env.hasDummy())
+	if len(opts.cases) > 0 {
+		cases = slices.DeleteFunc(cases, func(c benchCase) bool { return !slices.Contains(opts.cases, c.Name) })
+		if len(cases) == 0 {
+			return fmt.Errorf("none of the cases asked for can run here: %s", env.why)
+		}
+	}
 	rates, err := measure(ctx, env, cases, opts.runs, progress)
 	if err != nil {
 		return err

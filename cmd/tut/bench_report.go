@@ -45,8 +45,9 @@ type caseResult struct {
 	Median float64   `json:"median_mbps"`
 	Min    float64   `json:"min_mbps"`
 	Max    float64   `json:"max_mbps"`
-	// Ratio is the case's median over the yardstick's median.
-	Ratio float64 `json:"ratio_to_yardstick"`
+	// Ratio is the case's median over the yardstick's median; 0 if the
+	// yardstick did not run.
+	Ratio float64 `json:"ratio_to_yardstick,omitempty"`
 }
 
 // sweepPoint is one packet size of the --plot sweep, for one sender.
@@ -109,8 +110,12 @@ func writeTable(w io.Writer, rep *benchReport) error {
 	fmt.Fprintf(&b, "%-*s  %-*s  %6s  %6s  %11s  %9s  %9s  %12s\n",
 		nameW, "case", destW, "dest", "packet", "heaps", "median MB/s", "min MB/s", "max MB/s", "vs yardstick")
 	for _, r := range rep.Cases {
-		fmt.Fprintf(&b, "%-*s  %-*s  %6d  %6d  %11.2f  %9.2f  %9.2f  %11.2fx\n",
-			nameW, r.Name, destW, r.Dest, r.PacketSize, r.Heaps, r.Median, r.Min, r.Max, r.Ratio)
+		ratio := "-"
+		if r.Ratio > 0 {
+			ratio = fmt.Sprintf("%.2fx", r.Ratio)
+		}
+		fmt.Fprintf(&b, "%-*s  %-*s  %6d  %6d  %11.2f  %9.2f  %9.2f  %12s\n",
+			nameW, r.Name, destW, r.Dest, r.PacketSize, r.Heaps, r.Median, r.Min, r.Max, ratio)
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("writing the table: %w", err)
