@@ -78,10 +78,12 @@ func Run(ctx context.Context, opts Options) error {
 		out = os.Stdout
 	}
 
-	// Where to send: the caller's choice, so that the sender can be
-	// measured on its own by sending to an address where nothing listens
-	// (an unused address on a dummy interface), where loopback would tie
-	// it to the speed of a receiver.
+	// Where to send is now the caller's choice. Over loopback the sender
+	// is tied to the other end: a receiver that falls behind holds it
+	// back, and a port where nothing listens answers every packet with an
+	// ICMP error that costs the sender time. Sending to an unused address
+	// on a dummy interface, where packets are simply dropped, measures
+	// the sender on its own.
 	host := opts.Host
 	port := opts.Port
 	addr, err := netip.ParseAddr(host)
