@@ -143,12 +143,12 @@ func runBench(ctx context.Context, opts benchOptions, stdout, stderr io.Writer) 
 			return fmt.Errorf("none of the cases asked for can run here: %s", env.why)
 		}
 	}
-	rates, err := measure(ctx, env, cases, opts.runs, progress)
+	results, err := measure(ctx, env, cases, opts.runs, progress)
 	if err != nil {
 		return err
 	}
 	for i, c := range cases {
-		rep.Cases = append(rep.Cases, newCaseResult(c, rates[i]))
+		rep.Cases = append(rep.Cases, newCaseResult(c, results[i]))
 	}
 	setRatios(rep.Cases)
 
@@ -178,8 +178,8 @@ func runBench(ctx context.Context, opts benchOptions, stdout, stderr io.Writer) 
 // measure runs each case once untimed, to warm up, and then runs times,
 // the cases taking turns (and starting one further along each round, so
 // that none always follows the same other), and returns each case's
-// rates.
-func measure(ctx context.Context, env *benchEnv, cases []benchCase, runs int, progress io.Writer) ([][]float64, error) {
+// results.
+func measure(ctx context.Context, env *benchEnv, cases []benchCase, runs int, progress io.Writer) ([][]runResult, error) {
 	const warmUpHeaps = 10
 	for _, c := range cases {
 		c.Heaps = min(c.Heaps, warmUpHeaps)
@@ -187,18 +187,22 @@ func measure(ctx context.Context, env *benchEnv, cases []benchCase, runs int, pr
 			return nil, fmt.Errorf("warming up: %w", err)
 		}
 	}
-	rates := make([][]float64, len(cases))
+	results := make([][]runResult, len(cases))
 	for r := range runs {
 		for i := range cases {
 			k := (i + r) % len(cases)
 			c := &cases[k]
-			rate, err := c.run(ctx, env)
+			res, err := c.run(ctx, env)
 			if err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(progress, "tut bench: run %d/%d, %s: %.2f MB/s\n", r+1, runs, c.Name, rate)
-			rates[k] = append(rates[k], rate)
+			got := ""
+			if c.Dest == toLoopbackRecv {
+				got = fmt.Sprintf(" (the receiver got %.0f%% of the heap data)", 100*res.delivered)
+			}
+			fmt.Fprintf(progress, "tut bench: run %d/%d, %s: %.2f MB/s%s\n", r+1, runs, c.Name, res.rate, got)
+			results[k] = append(results[k], res)
 		}
 	}
-	return rates, nil
+	return results, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"sync/atomic"
+	"time"
 
 	"github.com/gospead/tutorial/spead/send/sendtest"
 	"github.com/vishvananda/netlink"
@@ -157,6 +158,23 @@ func (d *drain) run() {
 
 // port returns the port the drain listens on.
 func (d *drain) port() uint16 { return d.conn.LocalAddr().(*net.UDPAddr).AddrPort().Port() }
+
+// settle waits until the drain has read what is left in its socket's
+// buffer, taken as no new packet for 20ms (and at most 2s in all), and
+// returns the bytes it has read.
+func (d *drain) settle() int64 {
+	const quiet, most = 20 * time.Millisecond, 2 * time.Second
+	last := d.bytes.Load()
+	for deadline := time.Now().Add(most); time.Now().Before(deadline); {
+		time.Sleep(quiet)
+		n := d.bytes.Load()
+		if n == last {
+			break
+		}
+		last = n
+	}
+	return last
+}
 
 // stop closes the socket and waits for the goroutine to end.
 func (d *drain) stop() {

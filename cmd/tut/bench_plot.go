@@ -46,12 +46,12 @@ func sweep(ctx context.Context, env *benchEnv, runs, heaps int, progress io.Writ
 			// Alternate which sender goes first at each size.
 			k := i ^ (r & 1)
 			c := &cases[k]
-			rate, err := c.run(ctx, env)
+			res, err := c.run(ctx, env)
 			if err != nil {
 				return nil, fmt.Errorf("sweep at %d-byte packets: %w", c.PacketSize, err)
 			}
-			fmt.Fprintf(progress, "tut bench: sweep run %d/%d, %d bytes, %s: %.2f MB/s\n", r+1, runs, c.PacketSize, c.Name, rate)
-			rates[k] = append(rates[k], rate)
+			fmt.Fprintf(progress, "tut bench: sweep run %d/%d, %d bytes, %s: %.2f MB/s\n", r+1, runs, c.PacketSize, c.Name, res.rate)
+			rates[k] = append(rates[k], res.rate)
 		}
 	}
 	points := make([]sweepPoint, len(cases))

@@ -45,6 +45,10 @@ type caseResult struct {
 	Median float64   `json:"median_mbps"`
 	Min    float64   `json:"min_mbps"`
 	Max    float64   `json:"max_mbps"`
+	// Delivered holds, for a case with a receiver, each run's bytes
+	// received over heap data sent: a little over 1 when every packet
+	// arrived, less when the receiver dropped some.
+	Delivered []float64 `json:"delivered,omitempty"`
 	// Ratio is the case's median over the yardstick's median; 0 if the
 	// yardstick did not run.
 	Ratio float64 `json:"ratio_to_yardstick,omitempty"`
@@ -76,9 +80,15 @@ func summarize(rates []float64) (median, lo, hi float64) {
 }
 
 // newCaseResult summarizes a case's runs.
-func newCaseResult(c benchCase, rates []float64) caseResult {
-	r := caseResult{benchCase: c, Rates: rates}
-	r.Median, r.Min, r.Max = summarize(rates)
+func newCaseResult(c benchCase, runs []runResult) caseResult {
+	r := caseResult{benchCase: c}
+	for _, run := range runs {
+		r.Rates = append(r.Rates, run.rate)
+		if c.Dest == toLoopbackRecv {
+			r.Delivered = append(r.Delivered, run.delivered)
+		}
+	}
+	r.Median, r.Min, r.Max = summarize(r.Rates)
 	return r
 }
 
