@@ -57,8 +57,9 @@ func checkPathMTU(dest netip.Addr, packetSize int) error {
 	if packetSize+overhead <= mtu {
 		return nil
 	}
-	return fmt.Errorf("%d-byte packets to %v do not fit the MTU of %s, %d bytes: IP and UDP headers add %d bytes, so the MTU must be at least %d; raise it (ip link set dev %s mtu %d, or tut dummy up --mtu %d for the dummy interface) or send smaller packets",
-		packetSize, dest, dev, mtu, overhead, packetSize+overhead, dev, suggestMTU(packetSize+overhead), suggestMTU(packetSize+overhead))
+	fits := (mtu - overhead) &^ 7 // the stream's sizes are multiples of 8
+	return fmt.Errorf("%d-byte packets to %v do not fit the MTU of %s, %d bytes: IP and UDP headers add %d bytes, so the MTU must be at least %d; raise it (ip link set dev %s mtu %d, or tut dummy up --mtu %d for the dummy interface) or send packets of at most %d bytes (--packet-size %d)",
+		packetSize, dest, dev, mtu, overhead, packetSize+overhead, dev, suggestMTU(packetSize+overhead), suggestMTU(packetSize+overhead), fits, fits)
 }
 
 // checkStageMTU checks, before stage st sends with opts, that its

@@ -53,7 +53,7 @@ func TestCheckPathMTU(t *testing.T) {
 		if err == nil {
 			t.Errorf("checkPathMTU(%v, 9000) with MTU 1500 = nil, want an error", dest)
 		} else {
-			for _, want := range []string{"9000-byte packets", "MTU of dummy1, 1500 bytes", "at least 9028", "ip link set dev dummy1 mtu 9216", "smaller packets"} {
+			for _, want := range []string{"9000-byte packets", "MTU of dummy1, 1500 bytes", "at least 9028", "ip link set dev dummy1 mtu 9216", "--packet-size 1472"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("checkPathMTU error %q does not say %q", err, want)
 				}
