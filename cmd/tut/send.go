@@ -66,6 +66,11 @@ stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
 				}
 				opts.PacketSize = packetSize
 			}
+			// Packets too big for the route's MTU would leave in
+			// fragments, without a word; better to say so at once.
+			if err := checkStageMTU(st, opts); err != nil {
+				return fmt.Errorf("send: step %d: %w", step, err)
+			}
 			return sendStage(cmd.Context(), step, st, opts)
 		},
 	}
