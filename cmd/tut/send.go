@@ -34,6 +34,7 @@ as "N.NN MB/s", then sends the end of the stream.
 
 Steps 1 and 2 always send to 127.0.0.1:8888; step 3 needs HOST (an IP
 address) and PORT. Nothing needs to listen: the packets are simply dropped.
+Packets too big for the MTU of the route are refused before anything is sent.
 On a terminal, sends that take more than a second show their progress on
 stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
 		Example: `  tut send --step 1
