@@ -83,6 +83,11 @@ step 3 and the yardstick) unless --heaps says otherwise; the sweep sends
 	f.StringVar(&opts.plot, "plot", "", "sweep the packet size and draw MB/s against it to `FILE.svg` (needs root)")
 	f.BoolVarP(&opts.verbose, "verbose", "v", true, "report each run on stderr")
 	f.StringSliceVar(&opts.cases, "case", nil, "run only these cases (comma-separated or repeated), e.g. step3-dummy,yardstick")
+	cmd.ValidArgsFunction = cobra.NoFileCompletions
+	cmd.RegisterFlagCompletionFunc("case", cobra.FixedCompletions(benchCaseNames(), cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("runs", cobra.NoFileCompletions)
+	cmd.RegisterFlagCompletionFunc("heaps", cobra.NoFileCompletions)
+	cmd.MarkFlagFilename("plot", "svg")
 	return cmd
 }
 
@@ -94,13 +99,9 @@ func (o *benchOptions) validate() error {
 	if o.heaps < 0 || o.heaps > maxBenchHeaps {
 		return usagef("--heaps %d is outside 0 to %d (0 means each step's own number)", o.heaps, maxBenchHeaps)
 	}
-	all := benchCases(0, true)
+	names := benchCaseNames()
 	for _, name := range o.cases {
-		if !slices.ContainsFunc(all, func(c benchCase) bool { return c.Name == name }) {
-			names := make([]string, len(all))
-			for i, c := range all {
-				names[i] = c.Name
-			}
+		if !slices.Contains(names, name) {
 			return usagef("--case %q is not one of %s", name, strings.Join(names, ", "))
 		}
 	}
@@ -108,6 +109,15 @@ func (o *benchOptions) validate() error {
 		return usagef("--plot %q: the plot is SVG, so the file name must end in .svg", o.plot)
 	}
 	return nil
+}
+
+// benchCaseNames returns the names of every case bench knows.
+func benchCaseNames() []string {
+	var names []string
+	for _, c := range benchCases(0, true) {
+		names = append(names, c.Name)
+	}
+	return names
 }
 
 // runBench measures every case, prints the table or JSON to stdout and

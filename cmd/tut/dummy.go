@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"unicode"
 
 	"github.com/spf13/cobra"
 )
@@ -97,6 +98,10 @@ namespace it runs in; run it in a namespace of its own.`,
 	f.StringVar(&name, "name", defaultDummyName, "name of the interface")
 	f.StringVar(&addr, "addr", defaultDummyAddr, "address and prefix length of the interface (CIDR)")
 	f.IntVar(&mtu, "mtu", defaultDummyMTU, fmt.Sprintf("MTU of the interface, %d to %d", minMTU, maxMTU))
+	cmd.ValidArgsFunction = cobra.NoFileCompletions
+	cmd.RegisterFlagCompletionFunc("name", cobra.NoFileCompletions)
+	cmd.RegisterFlagCompletionFunc("addr", cobra.NoFileCompletions)
+	cmd.RegisterFlagCompletionFunc("mtu", cobra.FixedCompletions([]string{"1500", "9216", "65535"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -127,6 +132,8 @@ It removes only dummy and ifb links, never a link of another type.`,
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", defaultDummyName, "name of the interface")
+	cmd.ValidArgsFunction = cobra.NoFileCompletions
+	cmd.RegisterFlagCompletionFunc("name", cobra.NoFileCompletions)
 	return cmd
 }
 
@@ -166,7 +173,7 @@ func checkLinkName(name string) error {
 		return usagef("--name %q is longer than %d bytes, the most an interface name may have", name, maxLen)
 	}
 	for _, r := range name {
-		if r == '/' || r == ':' || r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r < 0x20 || r == 0x7f {
+		if r == '/' || r == ':' || unicode.IsSpace(r) || unicode.IsControl(r) {
 			return usagef("--name %q holds %q, which an interface name may not", name, r)
 		}
 	}
