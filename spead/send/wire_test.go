@@ -192,3 +192,32 @@ func TestNothingListening(t *testing.T) {
 		})
 	}
 }
+
+// TestIPv6AndIPv4Endpoints sends to an IPv6 and an IPv4 loopback receiver
+// from one stream, whose socket is then dual-stack and reaches the IPv4
+// one through a mapped address.
+func TestIPv6AndIPv4Endpoints(t *testing.T) {
+	c6, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	defer c6.Close()
+	c6.SetReadBuffer(4 << 20)
+	ep6 := c6.LocalAddr().(*net.UDPAddr).AddrPort()
+	c4, ep4 := listen(t)
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) {
+			s := newTestStream(t, []netip.AddrPort{ep6, ep4}, DefaultConfig(), k.kind)
+			ctx := context.Background()
+			h := testHeap(20000, 6)
+			for dest, conn := range []*net.UDPConn{c6, c4} {
+				n, err := s.SendHeapTo(ctx, h, dest)
+				if err != nil {
+					t.Fatalf("destination %d: %v", dest, err)
+				}
+				want, _ := spead.AppendPackets(nil, h, uint64(dest+1), DefaultMaxPacketSize)
+				checkPackets(t, conn, want, n)
+			}
+		})
+	}
+}
