@@ -98,7 +98,7 @@ func (w *mmsgWriter) write(b *batch) error {
 	for first < len(b.pkts) {
 		w.prepare(b, first, w.gso)
 		sent, err := w.send(w.batch.Msgs)
-		if err == nil {
+		if err == nil || sent >= len(w.batch.Msgs) {
 			return nil
 		}
 		first = w.starts[sent]

@@ -121,3 +121,26 @@ func TestSandboxClosed(t *testing.T) {
 		t.Error("Do after Close succeeded")
 	}
 }
+
+// TestYardstickGSOFallback sends packets larger than the sink link's MTU
+// leaves for UDP: the kernel refuses to segment them, and the Yardstick
+// falls back to unmerged packets, which the kernel fragments.
+func TestYardstickGSOFallback(t *testing.T) {
+	sb := sandbox(t)
+	var y *sendtest.Yardstick
+	err := sb.Do(func() error {
+		var err error
+		y, err = sendtest.NewYardstick(sb.Sink(8888), sendtest.SinkMTU)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if _, err := y.Send(1 << 20); err != nil {
+		t.Fatal(err)
+	}
+	if y.GSO() {
+		t.Error("GSO still on after the kernel refused it")
+	}
+}

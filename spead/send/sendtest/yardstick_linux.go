@@ -144,18 +144,18 @@ func (y *Yardstick) sendBatch(n int) error {
 	for first < n {
 		msgStart := y.prepare(first, n, y.gso)
 		sent, err := y.c.Send(y.batch.Msgs)
-		if err == nil {
+		if err == nil || sent >= len(y.batch.Msgs) {
 			return nil
 		}
 		first = msgStart[sent]
 		switch {
 		case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOBUFS):
-			// The packets were lost, not the socket; carry on.
+			// The message was not sent (an old ICMP error, or a
+			// full device queue): send it again.
 		case y.gso && y.batch.Segmented(sent) && mmsg.IsGSOFailure(err):
 			msgStart = y.prepare(first, n, false)
-			sent, err2 := y.c.Send(y.batch.Msgs[:1])
-			if err2 != nil || sent != 1 {
-				return fmt.Errorf("sendmmsg with and without GSO: %w", err)
+			if err := y.probe(); err != nil {
+				return err
 			}
 			y.gso = false
 			first = msgStart[1]
@@ -164,6 +164,23 @@ func (y *Yardstick) sendBatch(n int) error {
 		}
 	}
 	return nil
+}
+
+// probe sends the first message of the batch, a single packet, after a
+// merged message starting with it was refused; if that fails too, the
+// error is real.
+func (y *Yardstick) probe() error {
+	for {
+		_, err := y.c.Send(y.batch.Msgs[:1])
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOBUFS):
+			continue
+		default:
+			return fmt.Errorf("sendmmsg without GSO: %w", err)
+		}
+	}
 }
 
 // prepare fills the batch with messages for packets [first, n) and returns
