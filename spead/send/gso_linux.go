@@ -13,6 +13,10 @@ import "github.com/gospead/tutorial/spead/send/internal/mmsg"
 // packets and mmsg.MaxGSOBytes bytes. The packets of a heap are all the
 // maximum size except its last, so a run is usually as long as the limits
 // allow.
+//
+// The segment size goes in a UDP_SEGMENT control message on each merged
+// message (mmsg.Batch.Add), not in the socket option spead2 sets: no
+// setsockopt when sizes change, and a lone packet is never segmented.
 func (w *mmsgWriter) prepare(b *batch, first int, gso bool) {
 	w.batch.Reset()
 	w.starts = w.starts[:0]

@@ -2,7 +2,6 @@ package mmsg
 
 import (
 	"errors"
-	"fmt"
 	"syscall"
 	"unsafe"
 
@@ -90,6 +89,3 @@ func IsGSOFailure(err error) bool {
 	}
 	return false
 }
-
-// Describe wraps a sendmmsg error with the system call's name.
-func Describe(err error) error { return fmt.Errorf("sendmmsg: %w", err) }
