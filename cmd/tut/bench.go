@@ -44,8 +44,10 @@ and no SPEAD library around them, the fastest one sender thread goes here.
 
 It runs inside a network namespace of its own, with loopback and the dummy
 interface (an ifb link) up, which the kernel removes when bench ends; nothing
-it sends leaves that namespace. That needs root; without it bench runs the
-loopback cases only, in the current namespace, and says why on stderr.
+it sends leaves that namespace. There each step runs as "tut send", a child
+process of bench started inside the namespace, exactly as a reader runs it.
+That needs root; without it bench runs the loopback cases only, in the
+current namespace, calling each step's Run itself, and says why on stderr.
 
 The cases alternate, --runs times each, after one short untimed warm-up
 each. The table gives each case's median, least and greatest rate, in MB/s

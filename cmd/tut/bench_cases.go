@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -142,26 +144,66 @@ func (c *benchCase) run(ctx context.Context, env *benchEnv) (runResult, error) {
 	return res, nil
 }
 
-// runStep runs a stage's Run inside the environment, so that its socket
-// is made in bench's namespace, and returns the rate the stage printed.
+// runStep runs a stage and returns the rate it printed. In bench's
+// namespace it runs the stage as "tut send", a child process started from
+// the namespace's thread, so that the child and every socket it makes are
+// in the namespace, and the stage runs exactly as a reader runs it, on
+// threads of its own. Without a namespace it calls the stage's Run here.
 func runStep(ctx context.Context, env *benchEnv, step int, dest netip.AddrPort, packetSize, heaps int) (float64, error) {
+	if env.sb != nil {
+		return runStepProcess(ctx, env, step, dest, packetSize, heaps)
+	}
 	var out bytes.Buffer
 	host, port := dest.Addr().String(), int(dest.Port())
-	err := env.do(func() error {
-		switch step {
-		case 1:
-			return step1.Run(ctx, step1.Options{Heaps: heaps, PacketSize: packetSize, Host: host, Port: port, Out: &out})
-		case 2:
-			return step2.Run(ctx, step2.Options{Heaps: heaps, PacketSize: packetSize, Host: host, Port: port, Out: &out})
-		case 3:
-			return step3.Run(ctx, step3.Options{Heaps: heaps, PacketSize: packetSize, Host: host, Port: port, Out: &out})
-		}
-		return fmt.Errorf("no step %d", step)
-	})
+	var err error
+	switch step {
+	case 1:
+		err = step1.Run(ctx, step1.Options{Heaps: heaps, PacketSize: packetSize, Host: host, Port: port, Out: &out})
+	case 2:
+		err = step2.Run(ctx, step2.Options{Heaps: heaps, PacketSize: packetSize, Host: host, Port: port, Out: &out})
+	case 3:
+		err = step3.Run(ctx, step3.Options{Heaps: heaps, PacketSize: packetSize, Host: host, Port: port, Out: &out})
+	default:
+		err = fmt.Errorf("no step %d", step)
+	}
 	if err != nil {
 		return 0, err
 	}
 	return parseRate(out.String())
+}
+
+// tutorialDest is where steps 1 and 2 send: they take no destination.
+var tutorialDest = netip.MustParseAddrPort("127.0.0.1:8888")
+
+// runStepProcess runs "tut send --step N" in the environment's namespace
+// and returns the rate it printed.
+func runStepProcess(ctx context.Context, env *benchEnv, step int, dest netip.AddrPort, packetSize, heaps int) (float64, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("finding tut's own executable: %w", err)
+	}
+	args := []string{"send", "--step", strconv.Itoa(step), "--heaps", strconv.Itoa(heaps), "--packet-size", strconv.Itoa(packetSize)}
+	switch {
+	case step == 3:
+		args = append(args, dest.Addr().String(), strconv.Itoa(int(dest.Port())))
+	case dest != tutorialDest:
+		return 0, fmt.Errorf("step %d sends only to %v, not %v", step, tutorialDest, dest)
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// A child process starts in the network namespace of the thread
+	// that starts it.
+	if err := env.do(cmd.Start); err != nil {
+		return 0, fmt.Errorf("starting tut %s: %w", strings.Join(args, " "), err)
+	}
+	if err := cmd.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return 0, fmt.Errorf("tut %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return parseRate(stdout.String())
 }
 
 // parseRate reads the line a stage prints, "N.NN MB/s".
