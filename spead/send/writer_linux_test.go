@@ -237,3 +237,32 @@ func TestSandboxGSORefused(t *testing.T) {
 		t.Error("GSO still on after the kernel refused it")
 	}
 }
+
+// TestGSOMessageLimit checks mmsg.MaxGSOBytes against the kernel: an IPv4
+// GSO message of that many bytes goes, one byte more is refused. spead2's
+// limit of 65535 would be refused for sizes such as 13 segments of 5040.
+func TestGSOMessageLimit(t *testing.T) {
+	conn, ep := listen(t)
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mmsg.NewConn(rc)
+	sa, err := mmsg.NewSockaddr(ep, unix.AF_INET)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		total int
+		ok    bool
+	}{{mmsg.MaxGSOBytes, true}, {mmsg.MaxGSOBytes + 1, false}, {13 * 5040, false}} {
+		iov := make([]unix.Iovec, 1)
+		mmsg.SetIovec(&iov[0], make([]byte, tc.total))
+		var b mmsg.Batch
+		b.Add(iov, &sa, 5040)
+		_, err := c.Send(b.Msgs)
+		if (err == nil) != tc.ok {
+			t.Errorf("GSO message of %d bytes: got %v, want ok=%v", tc.total, err, tc.ok)
+		}
+	}
+}
