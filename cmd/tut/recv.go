@@ -210,6 +210,7 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 			if v != nil {
 				v.check(h)
 			}
+			h.Release() // its memory serves a later heap
 			continue
 		case err == io.EOF:
 		case errors.Is(err, recv.ErrIdle) || ctx.Err() != nil:
@@ -223,7 +224,7 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 		break
 	}
 	st := s.Stats()
-	printStats(out, &st)
+	printStats(out, st)
 	if err := out.Flush(); err != nil {
 		return fmt.Errorf("writing the statistics: %w", err)
 	}

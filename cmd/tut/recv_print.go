@@ -153,7 +153,7 @@ func formatValue(v any) string {
 }
 
 // printStats prints the statistics, one "name: value" a line.
-func printStats(w io.Writer, st *recv.Stats) {
+func printStats(w io.Writer, st recv.Stats) {
 	for _, s := range st.List() {
 		fmt.Fprintf(w, "%s: %d\n", s.Name, s.Value)
 	}

@@ -26,6 +26,19 @@ type Heap struct {
 
 	pointers []byte // distinct item pointers, big-endian, in arrival order
 	complete bool
+	pool     *bufferPool // where Release returns Payload
+}
+
+// Release hands the heap's payload memory back to the receiver that made
+// it, for later heaps to reuse, so that a long stream allocates nothing
+// per heap. Afterwards the heap is empty, and the Payload, items and
+// values taken from it must not be used. Calling Release is optional;
+// memory not released is garbage collected as usual.
+func (h *Heap) Release() {
+	if h.pool != nil {
+		h.pool.put(h.Payload)
+	}
+	*h = Heap{Cnt: h.Cnt, Flavour: h.Flavour, Length: -1}
 }
 
 // Complete reports whether every byte of the heap's payload arrived.

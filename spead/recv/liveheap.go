@@ -46,8 +46,9 @@ func (h *liveHeap) complete() bool {
 	return h.length >= 0 && h.received == h.length
 }
 
-// hand turns h into a Heap; h must then be reset before reuse.
-func (h *liveHeap) hand() *Heap {
+// hand turns h into a Heap whose payload goes back to pool on release; h
+// must then be reset before reuse.
+func (h *liveHeap) hand(pool *bufferPool) *Heap {
 	size := h.length
 	if size < 0 {
 		size = h.minLength
@@ -56,14 +57,25 @@ func (h *liveHeap) hand() *Heap {
 	if int64(len(payload)) < size { // only when nothing arrived
 		payload = make([]byte, size)
 	}
+	payload = payload[:size]
+	if !h.complete() {
+		// A reused buffer holds old data where no packet arrived.
+		prev := int64(0)
+		for _, r := range h.ranges {
+			clear(payload[prev:min(r.start, size)])
+			prev = r.end
+		}
+		clear(payload[min(prev, size):])
+	}
 	return &Heap{
 		Cnt:      h.cnt,
 		Flavour:  h.flavour,
 		Length:   h.length,
 		Received: h.received,
-		Payload:  payload[:size],
+		Payload:  payload,
 		pointers: h.pointers,
 		complete: h.complete(),
+		pool:     pool,
 	}
 }
 
@@ -122,7 +134,7 @@ func (h *liveHeap) addPointer(ip uint64) {
 // add adds a packet to the heap, or reports why it cannot. The heap is
 // changed only when the packet is accepted. The packet's counter must be
 // the heap's.
-func (h *liveHeap) add(p *spead.Packet, cfg *Config) (Reason, error) {
+func (h *liveHeap) add(p *spead.Packet, cfg *Config, pool *bufferPool) (Reason, error) {
 	if p.Flavour != h.flavour {
 		return ReasonFlavourConflict, fmt.Errorf("heap %d: packet of flavour %v in a heap of flavour %v", h.cnt, p.Flavour, h.flavour)
 	}
@@ -202,7 +214,7 @@ func (h *liveHeap) add(p *spead.Packet, cfg *Config) (Reason, error) {
 	if p.PayloadLength > 0 {
 		h.minLength = max(h.minLength, end)
 	}
-	h.reserve(cfg.MaxHeapLength)
+	h.reserve(cfg.MaxHeapLength, pool)
 	if p.PayloadLength > 0 {
 		h.insertRange(i, p.PayloadOffset, end)
 		copy(h.payload[p.PayloadOffset:end], p.Payload)
@@ -223,7 +235,9 @@ func (h *liveHeap) add(p *spead.Packet, cfg *Config) (Reason, error) {
 
 // reserve makes the payload buffer hold the heap: its length once known,
 // otherwise what has arrived so far, growing by doubling up to limit.
-func (h *liveHeap) reserve(limit int64) {
+// Buffers of known length come from pool, with old contents; hand clears
+// what no packet overwrote.
+func (h *liveHeap) reserve(limit int64, pool *bufferPool) {
 	need := h.length
 	if need < 0 {
 		need = h.minLength
@@ -231,12 +245,17 @@ func (h *liveHeap) reserve(limit int64) {
 	if int64(len(h.payload)) >= need {
 		return
 	}
-	size := need
-	if h.length < 0 {
-		size = min(max(need, 2*int64(len(h.payload))), limit)
+	var buf []byte
+	if h.length >= 0 && h.payload == nil {
+		buf = pool.get(need)
+	} else {
+		size := need
+		if h.length < 0 {
+			size = min(max(need, 2*int64(len(h.payload))), limit)
+		}
+		buf = make([]byte, size)
+		copy(buf, h.payload)
 	}
-	buf := make([]byte, size)
-	copy(buf, h.payload)
 	h.payload = buf
 }
 

@@ -30,6 +30,7 @@ type Reassembler struct {
 	// a phantom heap.
 	done     []uint64
 	doneNext int
+	pool     *bufferPool
 	stats    Stats
 	stopped  bool
 	endCnt   uint64 // the counter of the end-of-stream heap
@@ -47,6 +48,7 @@ func NewReassembler(cfg Config) (*Reassembler, error) {
 		cfg:  cfg,
 		live: make([]*liveHeap, 0, cfg.MaxHeaps),
 		done: make([]uint64, 0, 2*cfg.MaxHeaps),
+		pool: &bufferPool{max: cfg.MaxHeaps + 4},
 	}, nil
 }
 
@@ -72,6 +74,8 @@ func (r *Reassembler) EndOfStream() (cnt uint64, ok bool) { return r.endCnt, r.e
 // A packet that is dropped is counted in the statistics and reported by
 // a [*PacketError]; after the stream stops, packets are ignored and
 // AddPacket returns [ErrStopped]. The receiver keeps no reference to pkt.
+// Heaps handed out may be given back with [Heap.Release] for their memory
+// to be reused.
 func (r *Reassembler) AddPacket(dst []*Heap, pkt []byte) ([]*Heap, error) {
 	if r.stopped {
 		return dst, ErrStopped
@@ -92,7 +96,7 @@ func (r *Reassembler) AddPacket(dst []*Heap, pkt []byte) ([]*Heap, error) {
 			isNew = true
 		}
 	}
-	if reason, err := h.add(&p, &r.cfg); err != nil {
+	if reason, err := h.add(&p, &r.cfg, r.pool); err != nil {
 		if isNew {
 			r.release(h)
 		}
@@ -202,7 +206,7 @@ func (r *Reassembler) remove(h *liveHeap) {
 // hand turns h into a Heap for the caller, remembers its counter and
 // releases h.
 func (r *Reassembler) hand(h *liveHeap) *Heap {
-	out := h.hand()
+	out := h.hand(r.pool)
 	if len(r.done) < cap(r.done) {
 		r.done = append(r.done, h.cnt)
 	} else {

@@ -1,6 +1,7 @@
 package recv
 
 import (
+	"bytes"
 	"errors"
 	"math/rand/v2"
 	"slices"
@@ -220,5 +221,33 @@ func TestUnsizedHeap(t *testing.T) {
 	items, err := heaps[0].Items(nil)
 	if err != nil || len(items) != 1 || string(items[0].Data) != "hello world" {
 		t.Fatalf("items %+v, %v", items, err)
+	}
+}
+
+func TestReleaseReusesAndClears(t *testing.T) {
+	r := newReassembler(t, nil)
+	f := spead.DefaultFlavour
+	full := bytes.Repeat([]byte{0xff}, 16)
+	heaps, errs := feed(r, [][]byte{rawPacket(f, 1, 16, 0, nil, full)})
+	if len(errs) != 0 || len(heaps) != 1 {
+		t.Fatal(errs)
+	}
+	first := &heaps[0].Payload[0]
+	heaps[0].Release()
+	if heaps[0].Payload != nil {
+		t.Error("Release left the payload")
+	}
+	// Heap 2 reuses the memory; what never arrived reads as zero.
+	heaps, errs = feed(r, [][]byte{rawPacket(f, 2, 16, 4, nil, []byte{1, 2, 3, 4})})
+	if len(errs) != 0 || len(heaps) != 0 {
+		t.Fatal(errs)
+	}
+	heaps = r.Stop(nil)
+	if len(heaps) != 1 || &heaps[0].Payload[0] != first {
+		t.Fatal("memory not reused")
+	}
+	want := []byte{0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0}
+	if !bytes.Equal(heaps[0].Payload, want) {
+		t.Errorf("payload %v, want %v", heaps[0].Payload, want)
 	}
 }

@@ -31,7 +31,7 @@ type Stats struct {
 
 // TotalBadPackets returns the number of dropped packets, whatever the
 // reason.
-func (s *Stats) TotalBadPackets() uint64 {
+func (s Stats) TotalBadPackets() uint64 {
 	var n uint64
 	for _, v := range s.BadPackets {
 		n += v
@@ -49,7 +49,7 @@ type Stat struct {
 // they exist: heaps, incomplete_heaps_evicted, incomplete_heaps_flushed,
 // packets, bytes, largest_packet, bad_packets (the total), then
 // bad_packets.REASON for every reason with a non-zero count.
-func (s *Stats) List() []Stat {
+func (s Stats) List() []Stat {
 	l := []Stat{
 		{"heaps", s.Heaps},
 		{"incomplete_heaps_evicted", s.IncompleteHeapsEvicted},

@@ -175,12 +175,28 @@ func (s *Stream) readBatch(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range n {
-		pkt := s.rd.packet(i)
-		if len(pkt) > s.cfg.MaxPacketSize {
+		data, segment, truncated := s.rd.datagram(i)
+		if truncated {
 			s.r.stats.BadPackets[ReasonTruncated]++
 			continue
 		}
-		s.ready, _ = s.r.AddPacket(s.ready, pkt)
+		if len(data) == 0 {
+			s.ready, _ = s.r.AddPacket(s.ready, data) // counted as short
+			continue
+		}
+		if segment <= 0 {
+			segment = len(data)
+		}
+		// A datagram that UDP GRO built holds several packets.
+		for len(data) > 0 {
+			pkt := data[:min(segment, len(data))]
+			data = data[len(pkt):]
+			if len(pkt) > s.cfg.MaxPacketSize {
+				s.r.stats.BadPackets[ReasonTruncated]++
+				continue
+			}
+			s.ready, _ = s.r.AddPacket(s.ready, pkt)
+		}
 	}
 	return nil
 }

@@ -32,8 +32,12 @@ func (b *batchReader) read() (int, error) {
 	return 1, nil
 }
 
-// packet returns the datagram of the last read.
-func (b *batchReader) packet(int) []byte { return b.buf[:b.n] }
+// datagram returns the datagram of the last read: one packet, which is
+// truncated if it filled the buffer (one byte longer than the longest
+// packet accepted).
+func (b *batchReader) datagram(int) (data []byte, segment int, truncated bool) {
+	return b.buf[:b.n], 0, b.n == len(b.buf)
+}
 
 // setReceiveBuffer asks for a receive buffer of size bytes and returns
 // size if the system accepted it, else 0 (the system default, unknown).
