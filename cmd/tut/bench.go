@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -140,6 +141,21 @@ func runBench(ctx context.Context, opts benchOptions, stdout, stderr io.Writer) 
 	if opts.verbose {
 		progress = stderr
 	}
+	// Open the plot's file now, so that a bad path fails before the
+	// measuring rather than after it.
+	var plotFile *os.File
+	if opts.plot != "" {
+		plotFile, err = os.Create(opts.plot)
+		if err != nil {
+			return fmt.Errorf("creating the plot: %w", err)
+		}
+		defer func() {
+			if plotFile != nil { // not written: remove the empty file
+				plotFile.Close()
+				os.Remove(opts.plot)
+			}
+		}()
+	}
 
 	rep := &benchReport{
 		Date:    time.Now().UTC().Truncate(time.Second),
@@ -151,13 +167,18 @@ func runBench(ctx context.Context, opts benchOptions, stdout, stderr io.Writer) 
 	cases := benchCases(opts.heaps, env.hasDummy())
 	if len(opts.cases) > 0 {
 		cases = slices.DeleteFunc(cases, func(c benchCase) bool { return !slices.Contains(opts.cases, c.Name) })
+		for _, name := range opts.cases {
+			if !slices.ContainsFunc(cases, func(c benchCase) bool { return c.Name == name }) {
+				notice(stderr, "case %s needs the dummy interface; skipped", name)
+			}
+		}
 		if len(cases) == 0 {
 			return fmt.Errorf("none of the cases asked for can run here: %s", env.why)
 		}
 	}
 	results, err := measure(ctx, env, cases, opts.runs, progress)
 	if err != nil {
-		return err
+		return interrupted(ctx, err)
 	}
 	for i, c := range cases {
 		rep.Cases = append(rep.Cases, newCaseResult(c, results[i]))
@@ -171,13 +192,18 @@ func runBench(ctx context.Context, opts benchOptions, stdout, stderr io.Writer) 
 		}
 		rep.Sweep, err = sweep(ctx, env, opts.runs, heaps, progress)
 		if err != nil {
-			return err
+			return interrupted(ctx, err)
 		}
 		title := fmt.Sprintf("tut bench: step 3 and the yardstick to the dummy interface\n%d CPUs, %s: median of %d runs of %d heaps, bars from min to max",
 			rep.Machine.CPUs, rep.Date.Format("2006-01-02"), opts.runs, heaps)
-		if err := writePlot(opts.plot, rep.Sweep, title); err != nil {
-			return err
+		err := writePlot(plotFile, rep.Sweep, title)
+		if cerr := plotFile.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("writing the plot: %w", cerr)
 		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", opts.plot, err)
+		}
+		plotFile = nil
 		notice(stderr, "plot written to %s", opts.plot)
 	}
 
@@ -185,6 +211,15 @@ func runBench(ctx context.Context, opts benchOptions, stdout, stderr io.Writer) 
 		return writeJSON(stdout, rep)
 	}
 	return writeTable(stdout, rep)
+}
+
+// interrupted replaces err with a plain "interrupted" when ctx was
+// canceled, as by Ctrl-C.
+func interrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return errors.New("bench interrupted")
+	}
+	return err
 }
 
 // measure runs each case once untimed, to warm up, and then runs times,

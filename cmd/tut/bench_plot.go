@@ -71,8 +71,8 @@ type errorXYs struct {
 }
 
 // writePlot draws the sweep, MB/s against packet size on a log scale, one
-// line for each sender, and saves it to file as SVG.
-func writePlot(file string, points []sweepPoint, title string) error {
+// line for each sender, and writes it to w as SVG.
+func writePlot(w io.Writer, points []sweepPoint, title string) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "packet size (bytes, SPEAD header and payload)"
@@ -117,8 +117,12 @@ func writePlot(file string, points []sweepPoint, title string) error {
 	if err := plotutil.AddLinePoints(p, lines...); err != nil {
 		return fmt.Errorf("plotting: %w", err)
 	}
-	if err := p.Save(8*vg.Inch, 5*vg.Inch, file); err != nil {
-		return fmt.Errorf("saving the plot: %w", err)
+	svg, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "svg")
+	if err != nil {
+		return fmt.Errorf("drawing the plot: %w", err)
+	}
+	if _, err := svg.WriteTo(w); err != nil {
+		return fmt.Errorf("writing the plot: %w", err)
 	}
 	return nil
 }
