@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"unicode"
 
 	"github.com/spf13/cobra"
@@ -91,6 +92,10 @@ namespace it runs in; run it in a namespace of its own.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s link up, MTU %d, address %v\n", cfg.name, kind, cfg.mtu, cfg.addr)
+			if inInitialNetns() {
+				notice(cmd.ErrOrStderr(), "%s is in the machine's own network namespace, where %v now routes to it; the safe way is a namespace of its own: ip netns exec NS tut dummy up",
+					cfg.name, cfg.addr.Masked())
+			}
 			return nil
 		},
 	}
@@ -178,6 +183,22 @@ func checkLinkName(name string) error {
 		}
 	}
 	return nil
+}
+
+// inInitialNetns reports whether tut runs in the network namespace of
+// process 1, the machine's (or container's) own. It reports false where it
+// cannot tell.
+func inInitialNetns() bool {
+	// The calling thread's namespace: a thread may have moved.
+	self, err := os.Stat("/proc/thread-self/ns/net")
+	if err != nil {
+		return false
+	}
+	init, err := os.Stat("/proc/1/ns/net")
+	if err != nil {
+		return false
+	}
+	return os.SameFile(self, init)
 }
 
 // notice writes a diagnostic line to w, prefixed like tut's errors.

@@ -72,6 +72,14 @@ func TestCheckPathMTU(t *testing.T) {
 	})
 }
 
+func TestInInitialNetns(t *testing.T) {
+	inNewNetns(t, func() {
+		if inInitialNetns() {
+			t.Error("inInitialNetns() = true in a new network namespace")
+		}
+	})
+}
+
 func TestCheckLinkName(t *testing.T) {
 	for _, name := range []string{"dummy1", "a", "0123456789abcde", "tut-bench_0"} {
 		if err := checkLinkName(name); err != nil {
