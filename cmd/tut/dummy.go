@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
+	"strings"
 	"unicode"
 
 	"github.com/spf13/cobra"
@@ -92,9 +92,9 @@ namespace it runs in; run it in a namespace of its own.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s link up, MTU %d, address %v\n", cfg.name, kind, cfg.mtu, cfg.addr)
-			if inInitialNetns() {
-				notice(cmd.ErrOrStderr(), "%s is in the machine's own network namespace, where %v now routes to it; the safe way is a namespace of its own: ip netns exec NS tut dummy up",
-					cfg.name, cfg.addr.Masked())
+			if others := otherLinks(); len(others) > 0 {
+				notice(cmd.ErrOrStderr(), "this network namespace also holds %s, so it looks like the machine's own, where %v now routes to %s; the safe way is a namespace of its own: ip netns exec NS tut dummy up",
+					strings.Join(others, ", "), cfg.addr.Masked(), cfg.name)
 			}
 			return nil
 		},
@@ -183,22 +183,6 @@ func checkLinkName(name string) error {
 		}
 	}
 	return nil
-}
-
-// inInitialNetns reports whether tut runs in the network namespace of
-// process 1, the machine's (or container's) own. It reports false where it
-// cannot tell.
-func inInitialNetns() bool {
-	// The calling thread's namespace: a thread may have moved.
-	self, err := os.Stat("/proc/thread-self/ns/net")
-	if err != nil {
-		return false
-	}
-	init, err := os.Stat("/proc/1/ns/net")
-	if err != nil {
-		return false
-	}
-	return os.SameFile(self, init)
 }
 
 // notice writes a diagnostic line to w, prefixed like tut's errors.

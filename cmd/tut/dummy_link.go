@@ -86,6 +86,31 @@ func dummyDown(name string) (kind string, err error) {
 	return link.Type(), nil
 }
 
+// otherLinks returns the names of the links in the calling thread's
+// network namespace other than loopback and dummy or ifb links: in a
+// namespace made for the tutorial there are none, and in the machine's
+// own there is at least its network interface. It returns nil where it
+// cannot tell.
+func otherLinks() []string {
+	links, err := netlink.LinkList()
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, l := range links {
+		a := l.Attrs()
+		if a.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		switch l.Type() {
+		case "dummy", "ifb":
+			continue
+		}
+		names = append(names, a.Name)
+	}
+	return names
+}
+
 // isLinkNotFound reports whether err says that no link has the name
 // asked for.
 func isLinkNotFound(err error) bool {

@@ -72,10 +72,18 @@ func TestCheckPathMTU(t *testing.T) {
 	})
 }
 
-func TestInInitialNetns(t *testing.T) {
+func TestOtherLinks(t *testing.T) {
 	inNewNetns(t, func() {
-		if inInitialNetns() {
-			t.Error("inInitialNetns() = true in a new network namespace")
+		if got := otherLinks(); len(got) != 0 {
+			t.Errorf("otherLinks() in a new namespace = %q, want none", got)
+		}
+		cfg := dummyConfig{name: "dummy1", addr: netip.MustParsePrefix("192.168.31.1/24"), mtu: 9216}
+		if _, err := dummyUp(cfg, io.Discard); err != nil {
+			t.Errorf("dummyUp: %v", err)
+			return
+		}
+		if got := otherLinks(); len(got) != 0 {
+			t.Errorf("otherLinks() with only the dummy link = %q, want none", got)
 		}
 	})
 }
