@@ -56,7 +56,7 @@ func benchCases(heaps int, dummy bool) []benchCase {
 	cases := []benchCase{
 		{Name: "step1", Step: 1, Dest: toLoopback, PacketSize: step1.DefaultPacketSize, Heaps: or(step1.DefaultHeaps),
 			Description: "step 1: random samples, 1472-byte packets, to 127.0.0.1",
-			Tutorial:    "the rate that random number generation holds back"},
+			Tutorial:    "no figure given; held back by making random numbers"},
 		{Name: "step2", Step: 2, Dest: toLoopback, PacketSize: step2.DefaultPacketSize, Heaps: or(step2.DefaultHeaps),
 			Description: "step 2: constant fill, 1472-byte packets, to 127.0.0.1",
 			Tutorial:    "about 280 MB/s (Python), 310 MB/s (C++)"},
