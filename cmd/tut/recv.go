@@ -31,6 +31,7 @@ type recvOptions struct {
 	verify      string
 	timeout     time.Duration
 	maxHeaps    int
+	maxHeapLen  int64
 	bufferSize  int
 	readyFile   string
 }
@@ -89,6 +90,7 @@ exit status is then 1.`,
 	f.StringVar(&o.verify, "verify", "", `check the tutorial's data: "random" (step 1) or "constant" (step 2)`)
 	f.DurationVar(&o.timeout, "timeout", 0, "stop after this long without packets, e.g. 5s (default: wait for the end of the stream)")
 	f.IntVar(&o.maxHeaps, "max-heaps", recv.DefaultMaxHeaps, "heaps under construction at once")
+	f.Int64Var(&o.maxHeapLen, "max-heap-length", recv.DefaultMaxHeapLength, "largest heap payload to accept, in bytes; packets of longer heaps are dropped")
 	f.IntVar(&o.bufferSize, "buffer-size", recv.DefaultBufferSize, "socket receive buffer to ask for, in bytes")
 	f.StringVar(&o.readyFile, "ready-file", "", "write the bound address to this file once listening (for tests)")
 	f.MarkHidden("ready-file")
@@ -96,6 +98,7 @@ exit status is then 1.`,
 	cmd.RegisterFlagCompletionFunc("timeout", cobra.FixedCompletions([]string{"1s", "5s", "30s"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("max-heaps", cobra.NoFileCompletions)
 	cmd.RegisterFlagCompletionFunc("buffer-size", cobra.NoFileCompletions)
+	cmd.RegisterFlagCompletionFunc("max-heap-length", cobra.NoFileCompletions)
 	return cmd
 }
 
@@ -114,6 +117,9 @@ func (o *recvOptions) check() error {
 	}
 	if o.maxHeaps < 1 || o.maxHeaps > 1<<16 {
 		return usagef("--max-heaps must be from 1 to %d, not %d", 1<<16, o.maxHeaps)
+	}
+	if o.maxHeapLen < 0 || o.maxHeapLen > 1<<40 {
+		return usagef("--max-heap-length must be from 0 to %d bytes, not %d", int64(1)<<40, o.maxHeapLen)
 	}
 	if o.bufferSize < 0 || o.bufferSize > 1<<30 {
 		return usagef("--buffer-size must be from 0 (the system default) to %d bytes, not %d", 1<<30, o.bufferSize)
@@ -176,6 +182,7 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 	defer stop()
 	cfg := recv.DefaultConfig()
 	cfg.MaxHeaps = o.maxHeaps
+	cfg.MaxHeapLength = o.maxHeapLen
 	cfg.BufferSize = o.bufferSize
 	cfg.IdleTimeout = o.timeout
 	s, err := recv.NewUDPStream(addr, cfg)

@@ -40,6 +40,11 @@ type Config struct {
 	// MaxHeapLength is the largest heap payload, in bytes, the receiver
 	// will hold. A packet that claims a longer heap is dropped, so that
 	// no packet can make the receiver allocate more than this per heap.
+	// The receiver's payload memory stays under 2*MaxHeaps*MaxHeapLength:
+	// the heaps under construction and as many released buffers kept
+	// for reuse. A packet that claims a long heap costs the time to clear
+	// that much memory, so a receiver open to untrusted senders should
+	// set the limit no higher than its heaps need.
 	MaxHeapLength int64
 	// MaxPointers is how many distinct item pointers one heap may carry;
 	// packets that would add more are dropped.

@@ -48,7 +48,7 @@ func NewReassembler(cfg Config) (*Reassembler, error) {
 		cfg:  cfg,
 		live: make([]*liveHeap, 0, cfg.MaxHeaps),
 		done: make([]uint64, 0, 2*cfg.MaxHeaps),
-		pool: &bufferPool{max: cfg.MaxHeaps + 4},
+		pool: &bufferPool{max: cfg.MaxHeaps},
 	}, nil
 }
 
