@@ -146,8 +146,9 @@ func (s *Stream) pop() *Heap {
 
 // readBatch waits for datagrams and adds them to the reassembler.
 func (s *Stream) readBatch(ctx context.Context) error {
+	start := time.Now()
 	if s.cfg.IdleTimeout > 0 {
-		s.conn.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		s.conn.SetReadDeadline(start.Add(s.cfg.IdleTimeout))
 	}
 	// Checked after the deadline is set, so that a context ending now
 	// either is seen here or moves the deadline after it.
@@ -165,10 +166,13 @@ func (s *Stream) readBatch(ctx context.Context) error {
 				return ctx.Err()
 			case s.stopReq.Load():
 				return nil
-			case s.cfg.IdleTimeout > 0:
+			case s.cfg.IdleTimeout > 0 && time.Since(start) >= s.cfg.IdleTimeout:
 				return fmt.Errorf("%w (%v on %v)", ErrIdle, s.cfg.IdleTimeout, s.addr)
 			}
-			return nil // a deadline left over from a cancelled call
+			// A deadline that the context of an earlier call moved
+			// late: clear it and read again.
+			s.conn.SetReadDeadline(time.Time{})
+			return nil
 		}
 		return fmt.Errorf("recv: reading from %v: %w", s.addr, err)
 	}

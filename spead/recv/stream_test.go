@@ -181,3 +181,25 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestStreamLeftoverDeadline(t *testing.T) {
+	s := newStream(t, nil)
+	// As if the context of an earlier call had moved the deadline after
+	// this call began: the read must go on rather than spin.
+	s.conn.SetReadDeadline(time.Now())
+	if err := s.readBatch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(s.LocalAddr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write(good(1))
+	c.Close()
+	if err := s.readBatch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if h := s.pop(); h == nil || h.Cnt != 1 {
+		t.Fatalf("got %v, want heap 1", h)
+	}
+}
