@@ -244,8 +244,11 @@ func measure(ctx context.Context, env *benchEnv, cases []benchCase, runs int, pr
 				return nil, err
 			}
 			got := ""
-			if c.Dest == toLoopbackRecv {
+			switch c.Dest {
+			case toLoopbackRecv:
 				got = fmt.Sprintf(" (the receiver got %.0f%% of the heap data)", 100*res.delivered)
+			case toLoopbackTut:
+				got = fmt.Sprintf(" (tut recv got %.0f%% of the heaps whole)", 100*res.delivered)
 			}
 			fmt.Fprintf(progress, "tut bench: run %d/%d, %s: %.2f MB/s%s\n", r+1, runs, c.Name, res.rate, got)
 			results[k] = append(results[k], res)

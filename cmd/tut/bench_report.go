@@ -45,9 +45,10 @@ type caseResult struct {
 	Median float64   `json:"median_mbps"`
 	Min    float64   `json:"min_mbps"`
 	Max    float64   `json:"max_mbps"`
-	// Delivered holds, for a case with a receiver, each run's bytes
-	// received over heap data sent: a little over 1 when every packet
-	// arrived, less when the receiver dropped some.
+	// Delivered holds, for a case with a receiver, how much of each
+	// run's data it got: bytes received over heap data sent for the
+	// socket emptied as fast as it can be (a little over 1 when nothing
+	// was lost), heaps received whole over heaps sent for tut recv.
 	Delivered []float64 `json:"delivered,omitempty"`
 	// Ratio is the case's median over the yardstick's median; 0 if the
 	// yardstick did not run.
@@ -84,7 +85,7 @@ func newCaseResult(c benchCase, runs []runResult) caseResult {
 	r := caseResult{benchCase: c}
 	for _, run := range runs {
 		r.Rates = append(r.Rates, run.rate)
-		if c.Dest == toLoopbackRecv {
+		if c.Dest == toLoopbackRecv || c.Dest == toLoopbackTut {
 			r.Delivered = append(r.Delivered, run.delivered)
 		}
 	}

@@ -149,3 +149,15 @@ func TestBenchOptionsValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestParseHeaps(t *testing.T) {
+	stats := "heaps: 42\nincomplete_heaps_evicted: 0\npackets: 4900\n"
+	if got, err := parseHeaps(stats); err != nil || got != 42 {
+		t.Errorf("parseHeaps(%q) = %d, %v; want 42", stats, got, err)
+	}
+	for _, bad := range []string{"", "packets: 3\n", "heaps: many\n"} {
+		if _, err := parseHeaps(bad); err == nil {
+			t.Errorf("parseHeaps(%q) succeeded, want an error", bad)
+		}
+	}
+}
