@@ -38,10 +38,11 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Reproduce the tutorial's figures on this machine",
 		Long: `bench reproduces every claim of the tutorial page on this machine: step 1,
-step 2, step 3 at loopback with nothing listening and with a receiver
-listening, step 3 to the dummy interface (192.168.31.2), and a yardstick: the
-same 9000-byte packets written with the same system calls (sendmmsg, UDP GSO)
-and no SPEAD library around them, the fastest one sender thread goes here.
+step 2, step 3 at loopback with nothing listening, with a bare socket
+listening (emptied as fast as it can be) and with tut recv listening, step 3
+to the dummy interface (192.168.31.2), and a yardstick: the same 9000-byte
+packets written with the same system calls (sendmmsg, UDP GSO) and no SPEAD
+library around them, the fastest one sender thread goes here.
 
 It runs inside a network namespace of its own, with loopback and the dummy
 interface (an ifb link) up, which the kernel removes when bench ends; nothing
