@@ -44,6 +44,7 @@ var commands = []func() *cobra.Command{
 	newDiffCmd,
 	newDummyCmd,
 	newBenchCmd,
+	newDocsCmd,
 }
 
 // usageError marks an error as misuse of the command line, for exit
