@@ -6,9 +6,9 @@ import (
 )
 
 // limiter holds the stream to its rate, as spead2 does. Over a run the
-// bytes sent never get ahead of Rate: each burst starts only once every
-// byte before it is due. A stream that has fallen behind catches up no
-// faster than Rate*BurstRateRatio. Up to BurstSize bytes (and the batch
+// bytes sent never get ahead of Rate by more than minSleep's worth: a
+// burst starts only once the bytes before it are due, or nearly. A stream
+// that has fallen behind catches up no faster than Rate*BurstRateRatio. Up to BurstSize bytes (and the batch
 // that crosses that size) go back to back between looks at the clock.
 type limiter struct {
 	rate, burstRate float64
@@ -24,6 +24,16 @@ type limiter struct {
 	burstStart time.Time // when the current burst began
 	pending    int       // bytes sent in the current burst
 }
+
+// Sleeping is coarse: on Linux a Go timer wakes a millisecond or so late,
+// whatever it was asked for. So the limiter never sleeps for less than
+// minSleep, and forgives a burst that starts up to maxLate after it was
+// due. Without this, a sleep after every 64 KiB burst would cap a stream
+// near 64 KiB a millisecond, whatever its rate.
+const (
+	minSleep = time.Millisecond
+	maxLate  = 2 * time.Millisecond
+)
 
 // newLimiter returns a limiter for cfg on the real clock.
 func newLimiter(cfg Config) *limiter {
@@ -54,14 +64,21 @@ func (l *limiter) wait(bytes int) {
 			target = byRate
 		}
 		now := l.now()
-		if d := target.Sub(now); d > 0 {
+		if d := target.Sub(now); d >= minSleep {
 			l.sleep(d)
-			// A sleep may overrun; the next burst is timed from
-			// when it really starts, so that catching up never
-			// beats the burst rate.
 			now = l.now()
 		}
-		l.burstStart, l.pending = now, 0
+		// The next burst is timed from when this one was due, not
+		// from when the clock says it started. A wait too short to
+		// sleep is carried over, so that waits add up to one worth
+		// sleeping, and a sleep that wakes late is made up by the
+		// bursts after it. Only a stream more than maxLate behind,
+		// one that stalled, catches up at the burst rate from now.
+		l.burstStart = target
+		if now.Sub(target) > maxLate {
+			l.burstStart = now
+		}
+		l.pending = 0
 	}
 	l.pending += bytes
 	l.sent += float64(bytes)
