@@ -292,6 +292,20 @@ func TestRecvLostAtTheEnd(t *testing.T) {
 	}
 }
 
+func TestRecvNoEndOfStream(t *testing.T) {
+	// The heaps that came are right, but the stream never ended, so
+	// heaps after them may have been lost: verification must fail.
+	r := startRecv(t, "--verify", "constant", "--quiet", "--timeout", "200ms")
+	sendPackets(t, r.addr, tutorialPackets(t, 0, constantFill(0), 1472))
+	r.wait()
+	if r.code != 1 || !strings.Contains(r.stderr, "the end of the stream never arrived: heaps after 1 may be lost") {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "heaps: 1\n") {
+		t.Errorf("stdout lacks the heap count:\n%s", r.stdout)
+	}
+}
+
 func TestRecvHostilePackets(t *testing.T) {
 	r := startRecv(t)
 	good := tutorialPackets(t, 0, constantFill(0), 1472)

@@ -173,6 +173,12 @@ func (v *verifier) finish(endCnt uint64, ended bool) int {
 		v.problems += len(lost) - 1
 		v.report("%d heaps lost: %s", len(lost), rangesString(lost))
 	}
+	if !ended {
+		// Without the end-of-stream heap there is no telling how
+		// many heaps were sent, so heaps lost after the last one
+		// seen would go unnoticed.
+		v.report("the end of the stream never arrived: heaps after %d may be lost", last)
+	}
 	return v.problems
 }
 
