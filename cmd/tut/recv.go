@@ -57,8 +57,9 @@ then bad_packets.REASON for each reason packets were dropped.
 --verify checks the tutorial's data: data heap k (heap counter k+1) has
 timestamp k*1048576 and 1048576 samples, all equal to int8(k) for
 "constant" (step 2) or all in [-100, 100) for "random" (step 1). Every
-mismatch and every lost or incomplete heap is reported on stderr, and the
-exit status is then 1.`,
+mismatch, every lost or incomplete heap, and a stream that stops without
+its end-of-stream heap is reported on stderr, and the exit status is
+then 1.`,
 		Example: `  tut recv &
   tut send --step 1
 
