@@ -151,8 +151,9 @@ func BenchmarkSendIfb(b *testing.B) {
 	for _, k := range kinds {
 		b.Run(k.name, func(b *testing.B) {
 			var s *Stream
-			// The socket is made inside the sandbox; only there does
-			// 192.168.31.2 lead to the sink.
+			// The socket is made inside the sandbox, a network
+			// namespace of its own (unshare(CLONE_NEWNET)); only there
+			// does 192.168.31.2 lead to the sink.
 			err := sb.Do(func() error {
 				var err error
 				s, err = newUDPStream([]netip.AddrPort{sb.Sink(8888)}, benchConfig(), k.kind)

@@ -64,7 +64,9 @@ func TestYardstickLoopback(t *testing.T) {
 }
 
 func TestYardstickRefusesNonLoopback(t *testing.T) {
-	// This only opens a socket; nothing is sent.
+	// This only opens a socket; nothing is sent. Outside a sandbox's
+	// own network namespace (made with unshare(CLONE_NEWNET)) the
+	// yardstick refuses every address but loopback.
 	_, err := sendtest.NewYardstick(netip.MustParseAddrPort("192.168.31.2:8888"), 9000)
 	if err == nil {
 		t.Fatal("NewYardstick accepted a non-loopback address outside a sandbox")
