@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"math/rand/v2"
-	"net"
 	"os"
 	"regexp"
 	"slices"
@@ -17,60 +16,8 @@ import (
 	"time"
 
 	"github.com/gospead/tutorial/spead"
+	"github.com/gospead/tutorial/spead/send/sendtest"
 )
-
-// receiver collects the packets sent to a loopback UDP socket until the
-// heap with counter last arrives.
-type receiver struct {
-	conn    *net.UDPConn
-	packets [][]byte
-	done    chan error
-}
-
-// listen starts a receiver on a free loopback port.
-func listen(t *testing.T, last uint64) *receiver {
-	t.Helper()
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	// Loopback drops what does not fit in the socket's buffer, so ask
-	// for room for a few heaps; the kernel caps it at net.core.rmem_max.
-	if err := conn.SetReadBuffer(16 << 20); err != nil {
-		t.Fatal(err)
-	}
-	r := &receiver{conn: conn, done: make(chan error, 1)}
-	go func() { r.done <- r.run(last) }()
-	return r
-}
-
-// run reads packets until the heap with counter last, or until nothing
-// has arrived for ten seconds.
-func (r *receiver) run(last uint64) error {
-	buf := make([]byte, 65536)
-	for {
-		r.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		n, err := r.conn.Read(buf)
-		if err != nil {
-			return err
-		}
-		pkt := slices.Clone(buf[:n])
-		r.packets = append(r.packets, pkt)
-		p, err := spead.ParsePacket(pkt)
-		if err != nil {
-			return err
-		}
-		if p.HeapCnt == last && p.PayloadOffset+p.PayloadLength == p.HeapLength {
-			return nil
-		}
-	}
-}
-
-// port returns the receiver's port.
-func (r *receiver) port() int {
-	return r.conn.LocalAddr().(*net.UDPAddr).Port
-}
 
 // TestRun sends two data heaps to a loopback socket and checks that every
 // packet is the one spead.AppendPackets makes for the same heap: the
@@ -78,21 +25,29 @@ func (r *receiver) port() int {
 // counter 2, the end of the stream with counter 3.
 func TestRun(t *testing.T) {
 	const nHeaps = 2
-	r := listen(t, nHeaps+1)
+	// The capture stops at the end of the stream, heap nHeaps+1. A
+	// receive buffer of 64 MiB holds every packet, so none is lost
+	// however slowly the capture reads.
+	capture, err := sendtest.NewCapture(64<<20, nHeaps+1, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer capture.Close()
 	var out bytes.Buffer
 	var progress []int
 	opts := Options{
 		Heaps:    nHeaps,
 		Host:     "127.0.0.1",
-		Port:     r.port(),
+		Port:     int(capture.Addr().Port()),
 		Out:      &out,
 		Progress: func(sent, total int) { progress = append(progress, sent, total) },
 	}
 	if err := Run(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-r.done; err != nil {
-		t.Fatalf("receiving: %v (after %d packets)", err, len(r.packets))
+	packets, err := capture.Wait()
+	if err != nil {
+		t.Fatalf("receiving: %v (after %d packets)", err, len(packets))
 	}
 	if !regexp.MustCompile(`^[0-9]+\.[0-9]{2} MB/s\n$`).MatchString(out.String()) {
 		t.Errorf("Run wrote %q, want one line N.NN MB/s", out.String())
@@ -101,9 +56,8 @@ func TestRun(t *testing.T) {
 		t.Errorf("progress calls %v, want %v", progress, want)
 	}
 
-	timestampDesc, adcSamplesDesc := descriptors(t, r.packets)
+	timestampDesc, adcSamplesDesc := descriptors(t, packets)
 	var want [][]byte
-	var err error
 	for k := range nHeaps {
 		var h spead.Heap
 		if k == 0 {
@@ -124,11 +78,11 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if len(r.packets) != len(want) {
-		t.Fatalf("received %d packets, want %d", len(r.packets), len(want))
+	if len(packets) != len(want) {
+		t.Fatalf("received %d packets, want %d", len(packets), len(want))
 	}
 	largest := 0
-	for i, got := range r.packets {
+	for i, got := range packets {
 		largest = max(largest, len(got))
 		if !bytes.Equal(got, want[i]) {
 			p, _ := spead.ParsePacket(got)
@@ -143,7 +97,7 @@ func TestRun(t *testing.T) {
 	// it byte for byte.
 	for cnt, want := range spead2Heaps {
 		h := sha256.New()
-		for _, pkt := range r.packets {
+		for _, pkt := range packets {
 			if p, _ := spead.ParsePacket(pkt); p.HeapCnt == cnt {
 				h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(pkt))))
 				h.Write(pkt)

@@ -2,9 +2,10 @@
 // senders: a [Yardstick] that writes prebuilt packets with the same system
 // calls as package send's fast path and nothing around them, so that a
 // sender can be measured as a fraction of the fastest one thread can go;
-// and a [Sandbox], a network namespace of its own with a packet sink, into
+// a [Sandbox], a network namespace of its own with a packet sink, into
 // which a benchmark can send at full speed without touching a real
-// network.
+// network; and a [Capture], which records what a sender puts on the wire
+// at loopback.
 //
 // Traffic rule: tests and benchmarks send only to loopback, or to
 // addresses inside a Sandbox. Sockets made inside a Sandbox (in a function
