@@ -1,6 +1,7 @@
 package sendtest_test
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"net/netip"
@@ -144,5 +145,53 @@ func TestYardstickGSOFallback(t *testing.T) {
 	}
 	if y.GSO() {
 		t.Error("GSO still on after the kernel refused it")
+	}
+}
+
+// TestYardstickWorkingSet checks that a larger working set is rounded up
+// to whole batches and that Send walks through it: the packets of the
+// second batch are not those of the first, and the third batch starts the
+// working set again.
+func TestYardstickWorkingSet(t *testing.T) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := sendtest.SetReceiveBuffer(conn, 8<<20); err != nil {
+		t.Fatal(err)
+	}
+	const size = 1000
+	y, err := sendtest.NewYardstick(conn.LocalAddr().(*net.UDPAddr).AddrPort(), size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if got, want := y.WorkingSet(), 64*size; got != want {
+		t.Errorf("default working set %d bytes, want one batch, %d", got, want)
+	}
+	y.SetWorkingSet(100 * size)
+	if got, want := y.WorkingSet(), 128*size; got != want {
+		t.Errorf("working set %d bytes, want two batches, %d", got, want)
+	}
+	const packets = 3 * 64
+	if _, err := y.Send(packets * size); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var pkts [][]byte
+	for range packets {
+		buf := make([]byte, 65536)
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("after %d packets: %v", len(pkts), err)
+		}
+		pkts = append(pkts, buf[:n])
+	}
+	if bytes.Equal(pkts[0], pkts[64]) {
+		t.Error("the second batch repeats the first: the working set is not used")
+	}
+	if !bytes.Equal(pkts[0], pkts[128]) {
+		t.Error("the third batch does not start the working set again")
 	}
 }

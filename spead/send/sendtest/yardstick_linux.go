@@ -33,7 +33,9 @@ type Yardstick struct {
 	size int
 	gso  bool
 
-	buf    []byte // batchPackets packets back to back
+	window []byte // the working set: whole batches of packets back to back
+	off    int    // where in window the next batch starts
+	buf    []byte // the next batch: batchPackets packets back to back
 	iovs   [batchPackets]unix.Iovec
 	starts [batchPackets + 1]int // first packet of each message, then the end
 	batch  mmsg.Batch
@@ -107,13 +109,32 @@ func newYardstick(conn *net.UDPConn, dest netip.AddrPort, packetSize int) (*Yard
 		sa:   sa,
 		size: packetSize,
 		gso:  true,
-		buf:  make([]byte, batchPackets*packetSize),
 	}
-	for i := range y.buf {
-		y.buf[i] = byte(i % 251)
-	}
+	y.SetWorkingSet(0)
 	return y, nil
 }
+
+// SetWorkingSet makes the Yardstick send its packets from a buffer of at
+// least bytes bytes, one batch after another, instead of sending one
+// batch of packets over and over. By default the working set is a single
+// batch (64 packets), which stays in the sending core's cache; a sender of
+// heaps sends from memory as large as the heaps it has in flight, which
+// costs the kernel's copy more. Give the Yardstick the same working set
+// to compare like with like. A Yardstick must not be sending while its
+// working set changes.
+func (y *Yardstick) SetWorkingSet(bytes int) {
+	batch := batchPackets * y.size
+	n := max(1, (bytes+batch-1)/batch)
+	y.window = make([]byte, n*batch)
+	for i := range y.window {
+		y.window[i] = byte(i % 251)
+	}
+	y.off = 0
+	y.buf = y.window[:batch]
+}
+
+// WorkingSet returns the size of the buffer the packets are sent from.
+func (y *Yardstick) WorkingSet() int { return len(y.window) }
 
 // PacketSize returns the UDP payload size of each packet.
 func (y *Yardstick) PacketSize() int { return y.size }
@@ -133,6 +154,13 @@ func (y *Yardstick) Send(totalBytes int64) (int64, error) {
 			return sent, fmt.Errorf("sendtest: yardstick: %w", err)
 		}
 		sent += int64(n * y.size)
+		// Move on to the next batch of the working set.
+		batch := len(y.buf)
+		y.off += batch
+		if y.off == len(y.window) {
+			y.off = 0
+		}
+		y.buf = y.window[y.off : y.off+batch]
 	}
 	return sent, nil
 }

@@ -28,5 +28,11 @@ func (y *Yardstick) Send(totalBytes int64) (int64, error) {
 	return 0, fmt.Errorf("sendtest: yardstick: %w", ErrUnsupported)
 }
 
+// SetWorkingSet does nothing.
+func (y *Yardstick) SetWorkingSet(bytes int) {}
+
+// WorkingSet returns 0.
+func (y *Yardstick) WorkingSet() int { return 0 }
+
 // Close does nothing.
 func (y *Yardstick) Close() error { return nil }
