@@ -42,7 +42,9 @@ step 2, step 3 at loopback with nothing listening, with a bare socket
 listening (emptied as fast as it can be) and with tut recv listening, step 3
 to the dummy interface (192.168.31.2), and a yardstick: the same 9000-byte
 packets written with the same system calls (sendmmsg, UDP GSO) and no SPEAD
-library around them, the fastest one sender thread goes here.
+library around them, the fastest one sender thread goes here. The yardstick
+sends one batch of packets over and over, which stays in cache;
+yardstick-2mib sends from 2 MiB, the memory of step 3's two heaps in flight.
 
 It runs inside a network namespace of its own, with loopback and the dummy
 interface (an ifb link) up, which the kernel removes when bench ends; nothing

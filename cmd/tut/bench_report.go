@@ -93,11 +93,12 @@ func newCaseResult(c benchCase, runs []runResult) caseResult {
 	return r
 }
 
-// setRatios fills in each case's ratio to the yardstick's median.
+// setRatios fills in each case's ratio to the median of the yardstick
+// (the one that sends from a single batch, as the issue defines it).
 func setRatios(results []caseResult) {
 	var yard float64
 	for _, r := range results {
-		if r.Step == 0 {
+		if r.Name == "yardstick" {
 			yard = r.Median
 		}
 	}
