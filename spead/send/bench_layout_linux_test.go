@@ -3,7 +3,7 @@
 package send
 
 import (
-	"net"
+	"context"
 	"testing"
 
 	"github.com/gospead/tutorial/spead/send/internal/mmsg"
@@ -38,24 +38,19 @@ func BenchmarkIovecLayoutIfb(b *testing.B) {
 	headers := make([]byte, 64*72)
 	for _, layout := range []string{"contig", "split", "contig-64"} {
 		b.Run(layout, func(b *testing.B) {
-			var conn *net.UDPConn
+			var c *mmsg.Conn
 			err := sb.Do(func() error {
 				var err error
-				conn, err = net.ListenUDP("udp4", nil)
+				c, err = mmsg.Open(unix.AF_INET)
 				return err
 			})
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer conn.Close()
-			if err := conn.SetWriteBuffer(DefaultBufferSize); err != nil {
+			defer c.Close()
+			if err := c.SetSendBuffer(DefaultBufferSize); err != nil {
 				b.Fatal(err)
 			}
-			rc, err := conn.SyscallConn()
-			if err != nil {
-				b.Fatal(err)
-			}
-			c := mmsg.NewConn(rc)
 			sa, err := mmsg.NewSockaddr(sb.Sink(8888), unix.AF_INET)
 			if err != nil {
 				b.Fatal(err)
@@ -99,7 +94,7 @@ func BenchmarkIovecLayoutIfb(b *testing.B) {
 						}
 						batch.Add(iovs[first[i]:first[j]], &sa, seg)
 					}
-					if _, err := c.Send(batch.Msgs); err != nil {
+					if _, err := c.Send(context.Background(), batch.Msgs); err != nil {
 						b.Fatal(err)
 					}
 				}

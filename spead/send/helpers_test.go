@@ -1,6 +1,7 @@
 package send
 
 import (
+	"context"
 	"net/netip"
 	"sync"
 	"testing"
@@ -63,7 +64,7 @@ type fakeWriter struct {
 	started chan struct{} // receives once per write, if not nil
 }
 
-func (w *fakeWriter) write(b *batch) error {
+func (w *fakeWriter) write(ctx context.Context, b *batch) error {
 	if w.started != nil {
 		w.started <- struct{}{}
 	}

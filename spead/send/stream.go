@@ -42,8 +42,8 @@ type batch struct {
 // writer puts batches of packets on the wire.
 type writer interface {
 	// write sends every packet of b, or returns the error that stopped
-	// it.
-	write(b *batch) error
+	// it; ctx may end a wait for room in the socket's buffer.
+	write(ctx context.Context, b *batch) error
 	// destinations returns how many endpoints the writer knows.
 	destinations() int
 	// close releases the writer's resources.
@@ -214,7 +214,7 @@ func (s *Stream) sendOne(req request, gen *spead.PacketGenerator, b *batch, lim 
 			bytes += size
 		}
 		lim.wait(bytes)
-		if err := s.w.write(b); err != nil {
+		if err := s.w.write(req.ctx, b); err != nil {
 			return total, fmt.Errorf("send: heap %d: %w", cnt, err)
 		}
 		total += int64(bytes)

@@ -3,8 +3,8 @@
 package send
 
 import (
+	"context"
 	"fmt"
-	"net"
 	"net/netip"
 
 	"github.com/gospead/tutorial/spead/send/internal/mmsg"
@@ -16,13 +16,23 @@ func newUDPWriter(endpoints []netip.AddrPort, cfg Config, kind writerKind) (writ
 	if kind == writerPortable {
 		return newPortableWriter(endpoints, cfg)
 	}
-	conn, err := listenFor(endpoints)
-	if err != nil {
-		return nil, err
+	family := unix.AF_INET
+	for _, ep := range endpoints {
+		if ep.Addr().Unmap().Is6() {
+			family = unix.AF_INET6
+		}
 	}
-	w, err := newMmsgWriter(conn, endpoints, kind == writerFastest)
+	c, err := mmsg.Open(family)
 	if err != nil {
-		conn.Close()
+		return nil, fmt.Errorf("send: %w", err)
+	}
+	if err := c.SetSendBuffer(DefaultBufferSize); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("send: %w", err)
+	}
+	w, err := newMmsgWriter(c, endpoints, kind == writerFastest)
+	if err != nil {
+		c.Close()
 		return nil, fmt.Errorf("send: %w", err)
 	}
 	return w, nil
@@ -32,16 +42,16 @@ func newUDPWriter(endpoints []netip.AddrPort, cfg Config, kind writerKind) (writ
 // in one sendmmsg call, each packet a scatter-gather list of its header
 // and slices of the heap's own memory, and merges runs of equal-sized
 // packets into UDP GSO messages (see gso_linux.go). The socket is
-// unconnected, non-blocking and driven through Go's poller, so a full
-// send buffer parks the stream's goroutine rather than spinning it.
+// unconnected and non-blocking, and kept out of Go's network poller (see
+// mmsg.Conn for why): a full send buffer makes the stream's goroutine wait
+// in poll(2) rather than spin.
 //
 // Every array it uses is kept from batch to batch: in steady state a
 // write allocates nothing.
 type mmsgWriter struct {
-	conn *net.UDPConn
-	c    *mmsg.Conn
+	c *mmsg.Conn
 	// send is c.Send; tests replace it to inject the kernel's errors.
-	send func(msgs []unix.Mmsghdr) (int, error)
+	send func(ctx context.Context, msgs []unix.Mmsghdr) (int, error)
 	eps  []netip.AddrPort
 	sas  []mmsg.Sockaddr // eps in the socket's own address form
 	gso  bool            // merge packets; cleared for good if the kernel refuses
@@ -59,20 +69,12 @@ type iovRange struct{ first, end int }
 // maxIov is the most iovecs the kernel takes in one message (UIO_MAXIOV).
 const maxIov = 1024
 
-// newMmsgWriter returns a writer on conn, which must be an unconnected UDP
-// socket able to reach every endpoint.
-func newMmsgWriter(conn *net.UDPConn, endpoints []netip.AddrPort, gso bool) (*mmsgWriter, error) {
-	rc, err := conn.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	family, err := mmsg.Family(rc)
-	if err != nil {
-		return nil, err
-	}
+// newMmsgWriter returns a writer on c, which must be able to reach every
+// endpoint. The writer owns c from then on.
+func newMmsgWriter(c *mmsg.Conn, endpoints []netip.AddrPort, gso bool) (*mmsgWriter, error) {
+	var err error
 	w := &mmsgWriter{
-		conn:   conn,
-		c:      mmsg.NewConn(rc),
+		c:      c,
 		eps:    endpoints,
 		sas:    make([]mmsg.Sockaddr, len(endpoints)),
 		gso:    gso,
@@ -81,7 +83,7 @@ func newMmsgWriter(conn *net.UDPConn, endpoints []netip.AddrPort, gso bool) (*mm
 	}
 	w.send = w.c.Send
 	for i, ep := range endpoints {
-		if w.sas[i], err = mmsg.NewSockaddr(ep, family); err != nil {
+		if w.sas[i], err = mmsg.NewSockaddr(ep, c.Family()); err != nil {
 			return nil, fmt.Errorf("endpoint %d: %w", i, err)
 		}
 	}
@@ -91,13 +93,13 @@ func newMmsgWriter(conn *net.UDPConn, endpoints []netip.AddrPort, gso bool) (*mm
 // write sends every packet of b. Messages the kernel has taken are never
 // sent again: after a partial sendmmsg it carries on from the first
 // message not sent.
-func (w *mmsgWriter) write(b *batch) error {
+func (w *mmsgWriter) write(ctx context.Context, b *batch) error {
 	w.gather(b)
 	defer w.release()
 	first := 0 // the first packet not yet sent
 	for first < len(b.pkts) {
 		w.prepare(b, first, w.gso)
-		sent, err := w.send(w.batch.Msgs)
+		sent, err := w.send(ctx, w.batch.Msgs)
 		if err == nil || sent >= len(w.batch.Msgs) {
 			return nil
 		}
@@ -107,7 +109,7 @@ func (w *mmsgWriter) write(b *batch) error {
 			// Lost, or an old ICMP error reported on this
 			// message, which was not sent: send it again.
 		case w.gso && w.batch.Segmented(sent) && mmsg.IsGSOFailure(err):
-			next, err := w.probeWithoutGSO(b, first)
+			next, err := w.probeWithoutGSO(ctx, b, first)
 			if err != nil {
 				return err
 			}
@@ -124,10 +126,10 @@ func (w *mmsgWriter) write(b *batch) error {
 // starting with it was refused. If that works, the fault was GSO, and the
 // writer stops merging for good; otherwise the error is real. It returns
 // the next packet to send.
-func (w *mmsgWriter) probeWithoutGSO(b *batch, first int) (int, error) {
+func (w *mmsgWriter) probeWithoutGSO(ctx context.Context, b *batch, first int) (int, error) {
 	w.prepare(b, first, false)
 	for {
-		_, err := w.send(w.batch.Msgs[:1])
+		_, err := w.send(ctx, w.batch.Msgs[:1])
 		if err == nil {
 			w.gso = false
 			return first + 1, nil
@@ -191,4 +193,4 @@ func (w *mmsgWriter) release() {
 }
 
 func (w *mmsgWriter) destinations() int { return len(w.eps) }
-func (w *mmsgWriter) close() error      { return w.conn.Close() }
+func (w *mmsgWriter) close() error      { return w.c.Close() }

@@ -36,10 +36,10 @@ func TestGSOFallback(t *testing.T) {
 		s, w := mmsgStream(t, ep, 9000)
 		real := w.send
 		refused := 0
-		w.send = func(msgs []unix.Mmsghdr) (int, error) {
+		w.send = func(ctx context.Context, msgs []unix.Mmsghdr) (int, error) {
 			for i := range msgs {
 				if msgs[i].Hdr.Control != nil {
-					n, err := real(msgs[:i])
+					n, err := real(ctx, msgs[:i])
 					if err != nil {
 						return n, err
 					}
@@ -47,7 +47,7 @@ func TestGSOFallback(t *testing.T) {
 					return i, errno
 				}
 			}
-			return real(msgs)
+			return real(ctx, msgs)
 		}
 		h := testHeap(200000, 1)
 		n, err := s.SendHeap(context.Background(), h)
@@ -67,7 +67,7 @@ func TestGSOFallback(t *testing.T) {
 func TestGSOFallbackRealError(t *testing.T) {
 	_, ep := listen(t)
 	s, w := mmsgStream(t, ep, 9000)
-	w.send = func(msgs []unix.Mmsghdr) (int, error) { return 0, unix.EMSGSIZE }
+	w.send = func(ctx context.Context, msgs []unix.Mmsghdr) (int, error) { return 0, unix.EMSGSIZE }
 	_, err := s.SendHeap(context.Background(), testHeap(200000, 1))
 	if !errors.Is(err, syscall.EMSGSIZE) || !strings.Contains(err.Error(), "9000-byte packet exceeds the path MTU") {
 		t.Errorf("got %v, want the EMSGSIZE message", err)
@@ -86,13 +86,13 @@ func TestPartialProgress(t *testing.T) {
 		w.gso = gso
 		real := w.send
 		calls := 0
-		w.send = func(msgs []unix.Mmsghdr) (int, error) {
+		w.send = func(ctx context.Context, msgs []unix.Mmsghdr) (int, error) {
 			calls++
 			k := len(msgs) / 2
 			if k == 0 || calls%3 == 0 {
-				return real(msgs)
+				return real(ctx, msgs)
 			}
-			n, err := real(msgs[:k])
+			n, err := real(ctx, msgs[:k])
 			if err != nil {
 				return n, err
 			}
@@ -242,12 +242,12 @@ func TestSandboxGSORefused(t *testing.T) {
 // GSO message of that many bytes goes, one byte more is refused. spead2's
 // limit of 65535 would be refused for sizes such as 13 segments of 5040.
 func TestGSOMessageLimit(t *testing.T) {
-	conn, ep := listen(t)
-	rc, err := conn.SyscallConn()
+	_, ep := listen(t)
+	c, err := mmsg.Open(unix.AF_INET)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := mmsg.NewConn(rc)
+	defer c.Close()
 	sa, err := mmsg.NewSockaddr(ep, unix.AF_INET)
 	if err != nil {
 		t.Fatal(err)
@@ -260,7 +260,7 @@ func TestGSOMessageLimit(t *testing.T) {
 		mmsg.SetIovec(&iov[0], make([]byte, tc.total))
 		var b mmsg.Batch
 		b.Add(iov, &sa, 5040)
-		_, err := c.Send(b.Msgs)
+		_, err := c.Send(context.Background(), b.Msgs)
 		if (err == nil) != tc.ok {
 			t.Errorf("GSO message of %d bytes: got %v, want ok=%v", tc.total, err, tc.ok)
 		}

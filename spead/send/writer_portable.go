@@ -1,6 +1,7 @@
 package send
 
 import (
+	"context"
 	"net"
 	"net/netip"
 )
@@ -21,7 +22,7 @@ func newPortableWriter(endpoints []netip.AddrPort, cfg Config) (*portableWriter,
 	return &portableWriter{conn: conn, eps: endpoints, buf: make([]byte, 0, cfg.MaxPacketSize)}, nil
 }
 
-func (w *portableWriter) write(b *batch) error {
+func (w *portableWriter) write(ctx context.Context, b *batch) error {
 	for _, p := range b.pkts {
 		w.buf = w.buf[:0]
 		for _, piece := range b.bufs[p.first:p.end] {

@@ -1,9 +1,9 @@
 package sendtest
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"syscall"
 
@@ -27,7 +27,6 @@ const batchPackets = 64
 // unmerged and stops merging, as package send does. A Yardstick is not
 // safe for concurrent use.
 type Yardstick struct {
-	conn *net.UDPConn
 	c    *mmsg.Conn
 	sa   mmsg.Sockaddr
 	size int
@@ -42,7 +41,9 @@ type Yardstick struct {
 }
 
 // NewYardstick opens an unconnected UDP socket, in the calling thread's
-// network namespace, that sends packetSize-byte UDP payloads to dest.
+// network namespace, that sends packetSize-byte UDP payloads to dest. The
+// socket is made as package send makes its own: outside Go's network
+// poller, with the same send buffer.
 //
 // To keep tests off real networks, dest must be a loopback address unless
 // the calling thread is inside a [Sandbox] (in a function passed to
@@ -54,58 +55,47 @@ func NewYardstick(dest netip.AddrPort, packetSize int) (*Yardstick, error) {
 	if !dest.IsValid() || dest.Port() == 0 {
 		return nil, fmt.Errorf("sendtest: destination %v needs an address and a port from 1 to 65535", dest)
 	}
-	network := "udp4"
+	family := unix.AF_INET
 	if !dest.Addr().Unmap().Is4() {
-		network = "udp6"
+		family = unix.AF_INET6
 	}
-	conn, err := net.ListenUDP(network, nil)
+	c, err := mmsg.Open(family)
 	if err != nil {
-		return nil, fmt.Errorf("sendtest: opening a UDP socket: %w", err)
+		return nil, fmt.Errorf("sendtest: %w", err)
 	}
-	y, err := newYardstick(conn, dest, packetSize)
+	y, err := newYardstick(c, dest, packetSize)
 	if err != nil {
-		conn.Close()
+		c.Close()
 		return nil, fmt.Errorf("sendtest: %w", err)
 	}
 	return y, nil
 }
 
-// newYardstick checks where conn's socket lives and readies the packets
-// and messages.
-func newYardstick(conn *net.UDPConn, dest netip.AddrPort, packetSize int) (*Yardstick, error) {
-	rc, err := conn.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
+// newYardstick checks where c's socket lives and readies the packets and
+// messages.
+func newYardstick(c *mmsg.Conn, dest netip.AddrPort, packetSize int) (*Yardstick, error) {
 	if !dest.Addr().IsLoopback() {
-		var (
-			ok   bool
-			lerr error
-		)
-		if err := rc.Control(func(fd uintptr) { ok, lerr = inSandbox(int(fd)) }); err != nil {
+		err := c.Control(func(fd int) error {
+			ok, err := inSandbox(fd)
+			if err == nil && !ok {
+				err = fmt.Errorf("refusing to send to %v: not a loopback address, and the socket is not inside a Sandbox", dest)
+			}
+			return err
+		})
+		if err != nil {
 			return nil, err
 		}
-		if lerr != nil {
-			return nil, lerr
-		}
-		if !ok {
-			return nil, fmt.Errorf("refusing to send to %v: not a loopback address, and the socket is not inside a Sandbox", dest)
-		}
 	}
-	if err := conn.SetWriteBuffer(512 * 1024); err != nil {
-		return nil, fmt.Errorf("setting the send buffer: %w", err)
-	}
-	family, err := mmsg.Family(rc)
-	if err != nil {
+	// The same buffer as package send's DefaultBufferSize.
+	if err := c.SetSendBuffer(512 * 1024); err != nil {
 		return nil, err
 	}
-	sa, err := mmsg.NewSockaddr(dest, family)
+	sa, err := mmsg.NewSockaddr(dest, c.Family())
 	if err != nil {
 		return nil, err
 	}
 	y := &Yardstick{
-		conn: conn,
-		c:    mmsg.NewConn(rc),
+		c:    c,
 		sa:   sa,
 		size: packetSize,
 		gso:  true,
@@ -171,7 +161,7 @@ func (y *Yardstick) sendBatch(n int) error {
 	first := 0 // first packet not yet sent
 	for first < n {
 		msgStart := y.prepare(first, n, y.gso)
-		sent, err := y.c.Send(y.batch.Msgs)
+		sent, err := y.c.Send(context.Background(), y.batch.Msgs)
 		if err == nil || sent >= len(y.batch.Msgs) {
 			return nil
 		}
@@ -199,7 +189,7 @@ func (y *Yardstick) sendBatch(n int) error {
 // error is real.
 func (y *Yardstick) probe() error {
 	for {
-		_, err := y.c.Send(y.batch.Msgs[:1])
+		_, err := y.c.Send(context.Background(), y.batch.Msgs[:1])
 		switch {
 		case err == nil:
 			return nil
@@ -235,4 +225,4 @@ func (y *Yardstick) prepare(first, n int, gso bool) []int {
 }
 
 // Close closes the socket.
-func (y *Yardstick) Close() error { return y.conn.Close() }
+func (y *Yardstick) Close() error { return y.c.Close() }

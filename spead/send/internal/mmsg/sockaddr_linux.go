@@ -3,7 +3,6 @@ package mmsg
 import (
 	"fmt"
 	"net/netip"
-	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -53,22 +52,4 @@ func htons(p uint16) uint16 {
 	var b [2]byte
 	b[0], b[1] = byte(p>>8), byte(p)
 	return *(*uint16)(unsafe.Pointer(&b))
-}
-
-// Family returns the address family of the socket behind rc.
-func Family(rc syscall.RawConn) (int, error) {
-	var (
-		family int
-		err    error
-	)
-	cerr := rc.Control(func(fd uintptr) {
-		family, err = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
-	})
-	if cerr != nil {
-		return 0, cerr
-	}
-	if err != nil {
-		return 0, fmt.Errorf("reading the socket's family: %w", err)
-	}
-	return family, nil
 }
