@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gospead/tutorial/spead"
 )
@@ -41,6 +42,10 @@ func TestConfigValidate(t *testing.T) {
 		{"burst ratio NaN", func(c *Config) { c.BurstRateRatio = math.NaN() }, []string{"BurstRateRatio NaN", "finite"}},
 		{"burst ratio infinite", func(c *Config) { c.BurstRateRatio = math.Inf(1) }, []string{"BurstRateRatio +Inf", "finite"}},
 		{"flavour 48", func(c *Config) { c.Flavour = f48 }, nil},
+		{"no spin", func(c *Config) { c.WaitSpin = 0 }, nil},
+		{"spin maximum", func(c *Config) { c.WaitSpin = MaxWaitSpin }, nil},
+		{"spin negative", func(c *Config) { c.WaitSpin = -time.Microsecond }, []string{"WaitSpin -1µs", "outside 0 to 10ms"}},
+		{"spin too long", func(c *Config) { c.WaitSpin = time.Second }, []string{"WaitSpin 1s", "outside 0 to 10ms"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

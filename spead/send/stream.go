@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"time"
 
 	"github.com/gospead/tutorial/spead"
 )
@@ -55,6 +57,7 @@ type writer interface {
 // order their sends were called.
 type Stream struct {
 	cfg   Config
+	spin  time.Duration // how long waiters spin: cfg.WaitSpin, or 0
 	w     writer
 	slots chan struct{}
 	queue chan request
@@ -75,6 +78,10 @@ func newStream(w writer, cfg Config) *Stream {
 		slots: make(chan struct{}, cfg.MaxHeaps),
 		queue: make(chan request, cfg.MaxHeaps),
 		done:  make(chan struct{}),
+	}
+	if runtime.GOMAXPROCS(0) > 1 {
+		// Spinning only pays where the waiter has a CPU of its own.
+		s.spin = cfg.WaitSpin
 	}
 	go s.run()
 	return s
@@ -117,7 +124,7 @@ func (s *Stream) AsyncSendHeapTo(ctx context.Context, h *spead.Heap, dest int, f
 	if f == nil {
 		f = new(Future)
 	}
-	f.start()
+	f.start(s.spin)
 	if dest < 0 || dest >= s.w.destinations() {
 		f.finish(0, fmt.Errorf("send: destination %d is outside 0 to %d", dest, s.w.destinations()-1))
 		return f
