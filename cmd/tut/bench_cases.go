@@ -42,6 +42,10 @@ type benchCase struct {
 	// WorkingSet is, for a yardstick, the bytes it sends its packets
 	// from; 0 means one batch of 64 packets, sent over and over.
 	WorkingSet int `json:"working_set,omitempty"`
+	// Split is, for a yardstick, the header bytes it sends as a piece of
+	// memory of their own in front of each packet's payload, as
+	// spead/send does; 0 means each message goes as one piece.
+	Split int `json:"split,omitempty"`
 	// Tutorial is what the tutorial page says of this case.
 	Tutorial string `json:"tutorial,omitempty"`
 }
@@ -91,6 +95,9 @@ func benchCases(heaps int, dummy bool) []benchCase {
 		benchCase{Name: "yardstick-2mib", Step: 0, Dest: yardDest, PacketSize: step3.DefaultPacketSize, Heaps: or(step3.DefaultHeaps),
 			WorkingSet:  2 * heapBytes,
 			Description: "the yardstick sending from 2 MiB, the memory of step 3's two heaps in flight, to " + where},
+		benchCase{Name: "yardstick-split", Step: 0, Dest: yardDest, PacketSize: step3.DefaultPacketSize, Heaps: or(step3.DefaultHeaps),
+			WorkingSet: 2 * heapBytes, Split: splitHeaderBytes,
+			Description: "yardstick-2mib sending each packet as a 40-byte header and its payload, two pieces of memory as spead/send sends them, to " + where},
 	)
 	return cases
 }
@@ -154,7 +161,7 @@ func (c *benchCase) run(ctx context.Context, env *benchEnv) (runResult, error) {
 		err error
 	)
 	if c.Step == 0 {
-		res.rate, err = runYardstick(ctx, env, dest, c.PacketSize, c.WorkingSet, int64(c.Heaps)*heapBytes)
+		res.rate, err = runYardstick(ctx, env, dest, c.PacketSize, c.WorkingSet, c.Split, int64(c.Heaps)*heapBytes)
 	} else {
 		res.rate, err = runStep(ctx, env, c.Step, dest, c.PacketSize, c.Heaps)
 	}
@@ -249,14 +256,20 @@ func parseRate(line string) (float64, error) {
 	return rate, nil
 }
 
+// splitHeaderBytes is the SPEAD header of all but the first packet of a
+// step 3 heap: the 8-byte header and four item pointers (heap counter,
+// heap size, payload offset, payload length).
+const splitHeaderBytes = 40
+
 // yardstickChunk is how many bytes the yardstick sends between looks at
 // its context.
 const yardstickChunk = 64 * heapBytes
 
 // runYardstick sends total bytes of packetSize-byte packets to dest with
 // a sendtest.Yardstick made inside the environment, from a working set of
-// workingSet bytes if not 0, and returns the rate in MB/s.
-func runYardstick(ctx context.Context, env *benchEnv, dest netip.AddrPort, packetSize, workingSet int, total int64) (float64, error) {
+// workingSet bytes if not 0, with split header bytes sent as a piece of
+// their own (see Yardstick.SetSplit), and returns the rate in MB/s.
+func runYardstick(ctx context.Context, env *benchEnv, dest netip.AddrPort, packetSize, workingSet, split int, total int64) (float64, error) {
 	var y *sendtest.Yardstick
 	err := env.do(func() error {
 		var err error
@@ -269,6 +282,9 @@ func runYardstick(ctx context.Context, env *benchEnv, dest netip.AddrPort, packe
 	defer y.Close()
 	if workingSet > 0 {
 		y.SetWorkingSet(workingSet)
+	}
+	if err := y.SetSplit(split); err != nil {
+		return 0, err
 	}
 	var sent int64
 	start := time.Now()

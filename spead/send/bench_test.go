@@ -173,14 +173,17 @@ func BenchmarkSendIfb(b *testing.B) {
 // no SPEAD library: the fastest a sender thread can go. "batch" sends one
 // batch of packets over and over, which stays in the core's cache;
 // "heap" sends from a working set the size of the heap BenchmarkSendIfb
-// sends, so that the kernel's copy reads as much memory as it does there.
+// sends, so that the kernel's copy reads as much memory as it does there;
+// "heap-split" sends each packet of that as a 40-byte header and its
+// payload, two iovecs, as this package does.
 func BenchmarkYardstickIfb(b *testing.B) {
 	sb := benchSandbox(b)
 	_, wire := benchHeap(b)
 	for _, ws := range []struct {
 		name  string
 		bytes int
-	}{{"batch", 0}, {"heap", int(wire)}} {
+		split int
+	}{{"batch", 0, 0}, {"heap", int(wire), 0}, {"heap-split", int(wire), 40}} {
 		b.Run(ws.name, func(b *testing.B) {
 			var y *sendtest.Yardstick
 			err := sb.Do(func() error {
@@ -193,6 +196,9 @@ func BenchmarkYardstickIfb(b *testing.B) {
 			}
 			defer y.Close()
 			y.SetWorkingSet(ws.bytes)
+			if err := y.SetSplit(ws.split); err != nil {
+				b.Fatal(err)
+			}
 			b.SetBytes(wire)
 			b.ReportAllocs()
 			for b.Loop() {

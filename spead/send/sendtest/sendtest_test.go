@@ -195,3 +195,61 @@ func TestYardstickWorkingSet(t *testing.T) {
 		t.Error("the third batch does not start the working set again")
 	}
 }
+
+// TestYardstickSplit checks the split layout: every packet arrives whole,
+// its first bytes from the header buffer and the rest the working set's
+// payloads back to back, and a bad header size is refused.
+func TestYardstickSplit(t *testing.T) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := sendtest.SetReceiveBuffer(conn, 8<<20); err != nil {
+		t.Fatal(err)
+	}
+	const size, hdr = 1000, 40
+	y, err := sendtest.NewYardstick(conn.LocalAddr().(*net.UDPAddr).AddrPort(), size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	for _, bad := range []int{-1, size, size + 1} {
+		if err := y.SetSplit(bad); err == nil {
+			t.Errorf("SetSplit(%d) accepted", bad)
+		}
+	}
+	if err := y.SetSplit(hdr); err != nil {
+		t.Fatal(err)
+	}
+	if y.Split() != hdr {
+		t.Errorf("Split() = %d, want %d", y.Split(), hdr)
+	}
+	const packets = 64
+	if _, err := y.Send(packets * size); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var payloads []byte
+	buf := make([]byte, 65536)
+	for i := range packets {
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if n != size {
+			t.Fatalf("packet %d has %d bytes, want %d", i, n, size)
+		}
+		for j := range hdr {
+			if want := byte((i*hdr + j) % 253); buf[j] != want {
+				t.Fatalf("packet %d: header byte %d is %d, want %d", i, j, buf[j], want)
+			}
+		}
+		payloads = append(payloads, buf[hdr:n]...)
+	}
+	for k, b := range payloads {
+		if want := byte(k % 251); b != want {
+			t.Fatalf("payload byte %d is %d, want %d: payloads are not the working set back to back", k, b, want)
+		}
+	}
+}

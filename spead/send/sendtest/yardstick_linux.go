@@ -35,7 +35,9 @@ type Yardstick struct {
 	window []byte // the working set: whole batches of packets back to back
 	off    int    // where in window the next batch starts
 	buf    []byte // the next batch: batchPackets packets back to back
-	iovs   [batchPackets]unix.Iovec
+	hdr    int    // with a split layout, the header bytes of each packet
+	hdrs   []byte // with a split layout, the batch's headers back to back
+	iovs   [2 * batchPackets]unix.Iovec
 	starts [batchPackets + 1]int // first packet of each message, then the end
 	batch  mmsg.Batch
 }
@@ -123,6 +125,32 @@ func (y *Yardstick) SetWorkingSet(bytes int) {
 	y.buf = y.window[:batch]
 }
 
+// SetSplit makes the Yardstick send each packet as two pieces, as a
+// zero-copy SPEAD sender such as package send (or spead2) does: its first
+// headerBytes bytes from a buffer of headers, and the rest from the working
+// set, where the payloads of a batch lie back to back as a heap's data
+// does. The system calls and the bytes on the wire stay the same; only the
+// iovecs double, and what the kernel's copy costs for the extra pieces is
+// what comparing a split Yardstick with a plain one shows. headerBytes 0
+// (the default) sends each message as one piece of memory again. It
+// returns an error unless 0 <= headerBytes < the packet size. A Yardstick
+// must not be sending while its layout changes.
+func (y *Yardstick) SetSplit(headerBytes int) error {
+	if headerBytes < 0 || headerBytes >= y.size {
+		return fmt.Errorf("sendtest: header of %d bytes is outside 0 to %d, for %d-byte packets", headerBytes, y.size-1, y.size)
+	}
+	y.hdr = headerBytes
+	y.hdrs = make([]byte, batchPackets*headerBytes)
+	for i := range y.hdrs {
+		y.hdrs[i] = byte(i % 253)
+	}
+	return nil
+}
+
+// Split returns the header bytes of each packet's first piece, or 0 when
+// packets go as one piece of memory; see SetSplit.
+func (y *Yardstick) Split() int { return y.hdr }
+
 // WorkingSet returns the size of the buffer the packets are sent from.
 func (y *Yardstick) WorkingSet() int { return len(y.window) }
 
@@ -206,22 +234,39 @@ func (y *Yardstick) probe() error {
 func (y *Yardstick) prepare(first, n int, gso bool) []int {
 	y.batch.Reset()
 	starts := y.starts[:0]
+	iovs := y.iovs[:0]
 	for i := first; i < n; {
 		k := 1
 		if gso {
 			k = min(n-i, mmsg.MaxSegments, mmsg.MaxGSOBytes/y.size)
 		}
-		v := &y.iovs[len(starts)]
-		mmsg.SetIovec(v, y.buf[i*y.size:(i+k)*y.size])
+		start := len(iovs)
+		if y.hdr == 0 {
+			iovs = appendIovec(iovs, y.buf[i*y.size:(i+k)*y.size])
+		} else {
+			pay := y.size - y.hdr
+			for j := i; j < i+k; j++ {
+				iovs = appendIovec(iovs, y.hdrs[j*y.hdr:(j+1)*y.hdr])
+				iovs = appendIovec(iovs, y.buf[j*pay:(j+1)*pay])
+			}
+		}
 		seg := 0
 		if k > 1 {
 			seg = y.size
 		}
-		y.batch.Add(y.iovs[len(starts):len(starts)+1], &y.sa, seg)
+		y.batch.Add(iovs[start:], &y.sa, seg)
 		starts = append(starts, i)
 		i += k
 	}
 	return append(starts, n)
+}
+
+// appendIovec appends an iovec for p to iovs, whose capacity must suffice:
+// the batch's messages point into its array.
+func appendIovec(iovs []unix.Iovec, p []byte) []unix.Iovec {
+	var v unix.Iovec
+	mmsg.SetIovec(&v, p)
+	return append(iovs, v)
 }
 
 // Close closes the socket.

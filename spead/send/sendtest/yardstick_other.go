@@ -31,6 +31,14 @@ func (y *Yardstick) Send(totalBytes int64) (int64, error) {
 // SetWorkingSet does nothing.
 func (y *Yardstick) SetWorkingSet(bytes int) {}
 
+// SetSplit returns an error wrapping [ErrUnsupported].
+func (y *Yardstick) SetSplit(headerBytes int) error {
+	return fmt.Errorf("sendtest: yardstick: %w", ErrUnsupported)
+}
+
+// Split returns 0.
+func (y *Yardstick) Split() int { return 0 }
+
 // WorkingSet returns 0.
 func (y *Yardstick) WorkingSet() int { return 0 }
 
