@@ -27,7 +27,7 @@ import (
 // the kernel has said EAGAIN, so nobody is woken unless somebody waits.
 //
 // A Conn is not safe for concurrent use, except that Close may be called
-// at any time.
+// at any time; it waits for a Send in progress to return.
 type Conn struct {
 	mu     sync.RWMutex // held for reading while fd is in use
 	fd     int
