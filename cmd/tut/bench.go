@@ -44,7 +44,8 @@ to the dummy interface (192.168.31.2), and a yardstick: the same 9000-byte
 packets written with the same system calls (sendmmsg, UDP GSO) and no SPEAD
 library around them, the fastest one sender thread goes here. The yardstick
 sends one batch of packets over and over, which stays in cache;
-yardstick-2mib sends from 2 MiB, the memory of step 3's two heaps in flight;
+yardstick-2mib sends from 2 MiB (rounded up to whole batches of packets),
+the memory of step 3's two heaps in flight;
 yardstick-split does that with each packet in two pieces of memory, a
 40-byte header and its payload, as spead/send hands them to the kernel.
 

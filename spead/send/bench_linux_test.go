@@ -13,7 +13,7 @@ import (
 )
 
 // BenchmarkIfbSideBySide measures the library and the yardstick in turns
-// of 16 heaps' worth of bytes each, into the same sink, so that both see
+// of 64 heaps' worth of bytes each, into the same sink, so that both see
 // the same machine: on a shared machine, load that comes and goes between
 // two separate benchmarks can move either by a factor of two. It reports
 // each one's MB/s and their ratio (library over yardstick) by wall clock,
