@@ -10,8 +10,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// msgSize is the size of the datagrams the tests send.
+const msgSize = 100
+
 // fullPair returns a Conn on one end of a datagram socket pair whose other
-// end has been left unread until a send would block, and that other end.
+// end has been left unread until a send of msgSize bytes would block, and
+// that other end. (Filled with larger datagrams, the pair could still
+// take a smaller one.)
 func fullPair(t *testing.T) (*Conn, int) {
 	t.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
@@ -24,7 +29,7 @@ func fullPair(t *testing.T) (*Conn, int) {
 		unix.Close(fds[1])
 	})
 	for {
-		_, err := unix.Write(fds[0], make([]byte, 1024))
+		_, err := unix.Write(fds[0], make([]byte, msgSize))
 		if errors.Is(err, unix.EAGAIN) {
 			return c, fds[1]
 		}
@@ -59,7 +64,7 @@ func TestSendWaitsForRoom(t *testing.T) {
 			}
 		}
 	}()
-	sent, err := c.Send(context.Background(), message(100))
+	sent, err := c.Send(context.Background(), message(msgSize))
 	if err != nil || sent != 1 {
 		t.Fatalf("Send = %d, %v; want 1, nil", sent, err)
 	}
@@ -69,7 +74,7 @@ func TestSendStopsWithContext(t *testing.T) {
 	c, _ := fullPair(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*pollSlice)
 	defer cancel()
-	sent, err := c.Send(ctx, message(100))
+	sent, err := c.Send(ctx, message(msgSize))
 	if sent != 0 || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Send = %d, %v; want 0 and the context's error", sent, err)
 	}
