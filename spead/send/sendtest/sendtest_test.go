@@ -148,25 +148,34 @@ func TestYardstickGSOFallback(t *testing.T) {
 	}
 }
 
+// loopbackYardstick returns a Yardstick of size-byte packets and the
+// loopback socket, with room for many packets, that it sends to; both are
+// closed when the test ends.
+func loopbackYardstick(t *testing.T, size int) (*net.UDPConn, *sendtest.Yardstick) {
+	t.Helper()
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := sendtest.SetReceiveBuffer(conn, 8<<20); err != nil {
+		t.Fatal(err)
+	}
+	y, err := sendtest.NewYardstick(conn.LocalAddr().(*net.UDPAddr).AddrPort(), size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { y.Close() })
+	return conn, y
+}
+
 // TestYardstickWorkingSet checks that a larger working set is rounded up
 // to whole batches and that Send walks through it: the packets of the
 // second batch are not those of the first, and the third batch starts the
 // working set again.
 func TestYardstickWorkingSet(t *testing.T) {
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := sendtest.SetReceiveBuffer(conn, 8<<20); err != nil {
-		t.Fatal(err)
-	}
 	const size = 1000
-	y, err := sendtest.NewYardstick(conn.LocalAddr().(*net.UDPAddr).AddrPort(), size)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer y.Close()
+	conn, y := loopbackYardstick(t, size)
 	if got, want := y.WorkingSet(), 64*size; got != want {
 		t.Errorf("default working set %d bytes, want one batch, %d", got, want)
 	}
@@ -200,20 +209,8 @@ func TestYardstickWorkingSet(t *testing.T) {
 // its first bytes from the header buffer and the rest the working set's
 // payloads back to back, and a bad header size is refused.
 func TestYardstickSplit(t *testing.T) {
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := sendtest.SetReceiveBuffer(conn, 8<<20); err != nil {
-		t.Fatal(err)
-	}
 	const size, hdr = 1000, 40
-	y, err := sendtest.NewYardstick(conn.LocalAddr().(*net.UDPAddr).AddrPort(), size)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer y.Close()
+	conn, y := loopbackYardstick(t, size)
 	for _, bad := range []int{-1, size, size + 1} {
 		if err := y.SetSplit(bad); err == nil {
 			t.Errorf("SetSplit(%d) accepted", bad)
