@@ -6,11 +6,13 @@ import (
 	"net"
 	"net/netip"
 	"syscall"
+
+	"github.com/gospead/tutorial/spead/send/internal/mmsg"
 )
 
 // DefaultBufferSize is the socket send buffer a UDP stream asks for, as in
 // spead2.
-const DefaultBufferSize = 512 * 1024
+const DefaultBufferSize = mmsg.SendBuffer
 
 // NewUDPStream returns a stream that sends to the given UDP endpoints; a
 // heap goes to the first unless its send names another by index. The

@@ -16,18 +16,8 @@ func newUDPWriter(endpoints []netip.AddrPort, cfg Config, kind writerKind) (writ
 	if kind == writerPortable {
 		return newPortableWriter(endpoints, cfg)
 	}
-	family := unix.AF_INET
-	for _, ep := range endpoints {
-		if ep.Addr().Unmap().Is6() {
-			family = unix.AF_INET6
-		}
-	}
-	c, err := mmsg.Open(family)
+	c, err := mmsg.OpenFor(endpoints...)
 	if err != nil {
-		return nil, fmt.Errorf("send: %w", err)
-	}
-	if err := c.SetSendBuffer(DefaultBufferSize); err != nil {
-		c.Close()
 		return nil, fmt.Errorf("send: %w", err)
 	}
 	w, err := newMmsgWriter(c, endpoints, kind == writerFastest)

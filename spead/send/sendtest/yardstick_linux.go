@@ -57,11 +57,7 @@ func NewYardstick(dest netip.AddrPort, packetSize int) (*Yardstick, error) {
 	if !dest.IsValid() || dest.Port() == 0 {
 		return nil, fmt.Errorf("sendtest: destination %v needs an address and a port from 1 to 65535", dest)
 	}
-	family := unix.AF_INET
-	if !dest.Addr().Unmap().Is4() {
-		family = unix.AF_INET6
-	}
-	c, err := mmsg.Open(family)
+	c, err := mmsg.OpenFor(dest)
 	if err != nil {
 		return nil, fmt.Errorf("sendtest: %w", err)
 	}
@@ -87,10 +83,6 @@ func newYardstick(c *mmsg.Conn, dest netip.AddrPort, packetSize int) (*Yardstick
 		if err != nil {
 			return nil, err
 		}
-	}
-	// The same buffer as package send's DefaultBufferSize.
-	if err := c.SetSendBuffer(512 * 1024); err != nil {
-		return nil, err
 	}
 	sa, err := mmsg.NewSockaddr(dest, c.Family())
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"syscall"
 	"time"
@@ -54,6 +55,28 @@ func Open(family int) (*Conn, error) {
 		}
 	}
 	return newConn(fd, family), nil
+}
+
+// OpenFor opens a Conn that can reach every endpoint (an AF_INET6 one if
+// any endpoint is IPv6, AF_INET otherwise) with a send buffer of
+// SendBuffer bytes: the socket package send and the yardstick both send
+// on.
+func OpenFor(endpoints ...netip.AddrPort) (*Conn, error) {
+	family := unix.AF_INET
+	for _, ep := range endpoints {
+		if ep.Addr().Unmap().Is6() {
+			family = unix.AF_INET6
+		}
+	}
+	c, err := Open(family)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.SetSendBuffer(SendBuffer); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // newConn returns a Conn that owns the non-blocking socket fd.

@@ -5,3 +5,7 @@
 // Keeping it in one place means the yardstick measures exactly the system
 // calls the library makes.
 package mmsg
+
+// SendBuffer is the socket send buffer, in bytes, that package send's
+// sockets and the yardstick's ask for: spead2's figure.
+const SendBuffer = 512 * 1024
