@@ -15,8 +15,7 @@ const msgSize = 100
 
 // fullPair returns a Conn on one end of a datagram socket pair whose other
 // end has been left unread until a send of msgSize bytes would block, and
-// that other end. (Filled with larger datagrams, the pair could still
-// take a smaller one.)
+// that other end.
 func fullPair(t *testing.T) (*Conn, int) {
 	t.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
@@ -53,9 +52,13 @@ func message(n int) []unix.Mmsghdr {
 func TestSendWaitsForRoom(t *testing.T) {
 	c, peer := fullPair(t)
 	// Drain the peer a little later (a datagram socket counts as
-	// writable again only once most of its buffer is free): Send must wait, not fail or spin
-	// out, and then deliver.
+	// writable again only once most of its buffer is free): Send must
+	// wait, not fail or spin out, and then deliver. The test waits for
+	// the drain to end before it closes the peer, since a later test's
+	// socket may get the same descriptor number.
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		time.Sleep(20 * time.Millisecond)
 		buf := make([]byte, 2048)
 		for {
@@ -65,6 +68,7 @@ func TestSendWaitsForRoom(t *testing.T) {
 		}
 	}()
 	sent, err := c.Send(context.Background(), message(msgSize))
+	<-drained
 	if err != nil || sent != 1 {
 		t.Fatalf("Send = %d, %v; want 1, nil", sent, err)
 	}
