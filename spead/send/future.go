@@ -33,17 +33,37 @@ func (f *Future) Wait() (int64, error) {
 
 // spinWait returns once f is done, once f.spin has passed, or as soon as
 // another thread wants the CPU: it yields the CPU between checks, and a
-// yield that took longer than yieldedFor means something else ran. Spinning
-// pays only while the CPU would otherwise idle; on a busy machine the
-// waiter sleeps and leaves the CPU to others, a receiver say.
+// yield that took longer than yieldedFor, during which the thread was
+// switched off its CPU, means another thread ran. Spinning pays only while
+// the CPU would otherwise idle; on a busy machine the waiter sleeps and
+// leaves the CPU to others, a receiver say.
+//
+// A slow yield without a switch does not end the spin. On a virtual
+// machine the hypervisor takes the CPU away now and then, and an
+// interrupt can take a while; neither means a thread of this machine
+// wanted the CPU. In BenchmarkSendIfb/fastest, 4% of waits saw such a
+// yield and, before the distinction, went to sleep for nothing, each
+// costing the sender a wake-up; 1.5% saw a slow yield with a switch. The
+// benchmark ran at 13.1 to 13.2 GB/s with the distinction and 11.9 to
+// 12.8 without, three runs each in turn.
 func (f *Future) spinWait() {
 	start := time.Now()
 	last := start
+	switches := threadSwitches()
 	for !f.done.Load() {
 		yieldCPU()
 		now := time.Now()
-		if now.Sub(last) > yieldedFor || now.Sub(start) > f.spin {
+		if now.Sub(start) > f.spin {
 			return
+		}
+		if now.Sub(last) > yieldedFor {
+			// A slow yield. If the thread was switched off its CPU,
+			// another thread ran: leave the CPU to it. If not, the
+			// time went to an interrupt or to the hypervisor, and
+			// nobody here wants the CPU.
+			if switches < 0 || threadSwitches() != switches {
+				return
+			}
 		}
 		last = now
 	}
