@@ -12,13 +12,15 @@
 // UDP generic segmentation offload where the kernel allows it; elsewhere a
 // portable path copies each packet and writes it on its own.
 //
-// Two choices keep the sending thread's time for sending. The socket is
+// Three choices keep the sending thread's time for sending. The socket is
 // not registered with Go's network poller, because Linux wakes a poller
 // every time a socket's send buffer frees space, which is once a packet
-// when the device drops packets as fast as they come. And [Future.Wait]
-// checks for its heap awake for up to Config.WaitSpin before it sleeps,
-// because waking a sleeping thread costs the sender a cross-CPU
-// interrupt; a waiter that sees another thread wanting its CPU sleeps at
-// once. Set WaitSpin to 0 where an idle CPU is worth more than the
-// throughput.
+// when the device drops packets as fast as they come. sendmmsg, which on
+// a non-blocking socket cannot block, is made as a raw system call, so
+// that the Go runtime does not hand the sender's processor to another
+// thread while the kernel copies its packets. And [Future.Wait] checks
+// for its heap awake for up to Config.WaitSpin before it sleeps, because
+// waking a sleeping thread costs the sender a cross-CPU interrupt; a
+// waiter that sees another thread wanting its CPU sleeps at once. Set
+// WaitSpin to 0 where an idle CPU is worth more than the throughput.
 package send
