@@ -19,8 +19,8 @@ import (
 // two. Each library turn fills and drains the stream's pipeline, which a
 // long stream does once; in turns of 64 heaps that alone cost the library
 // 5 to 10% of its rate, in turns of 256 it costs little. The
-// yardstick sends one batch of packets over and over, each packet one
-// piece of memory; the split yardstick sends from a heap's worth of
+// yardstick sends one batch of packets over and over, each GSO message
+// one piece of memory; the split yardstick sends from a heap's worth of
 // memory with each packet's header and payload apart, the layout in which
 // the library hands the kernel a heap (see Yardstick.SetSplit). It reports
 // each one's MB/s, the library's ratio to each by wall clock (ratio and

@@ -33,12 +33,12 @@ func (f *Future) Wait() (int64, error) {
 
 // spinWait returns once f is done, once f.spin has passed, or as soon as
 // another thread wants the CPU: it yields the CPU between checks, and a
-// yield that took longer than yieldedFor, during which the thread was
-// switched off its CPU, means another thread ran. Spinning pays only while
-// the CPU would otherwise idle; on a busy machine the waiter sleeps and
-// leaves the CPU to others, a receiver say.
+// yield that took longer than yieldedFor, when the thread has been
+// switched off its CPU since the spin began, means another thread ran.
+// Spinning pays only while the CPU would otherwise idle; on a busy machine
+// the waiter sleeps and leaves the CPU to others, a receiver say.
 //
-// A slow yield without a switch does not end the spin. On a virtual
+// A slow yield with no switch since the spin began does not end the spin. On a virtual
 // machine the hypervisor takes the CPU away now and then, and an
 // interrupt can take a while; neither means a thread of this machine
 // wanted the CPU. In BenchmarkSendIfb/fastest, 4% of waits saw such a
@@ -57,10 +57,12 @@ func (f *Future) spinWait() {
 			return
 		}
 		if now.Sub(last) > yieldedFor {
-			// A slow yield. If the thread was switched off its CPU,
-			// another thread ran: leave the CPU to it. If not, the
-			// time went to an interrupt or to the hypervisor, and
-			// nobody here wants the CPU.
+			// A slow yield. If the thread has been switched off its
+			// CPU, another thread ran: leave the CPU to it. If not,
+			// the time went to an interrupt or to the hypervisor,
+			// and nobody here wants the CPU. (Should the goroutine
+			// have moved to another thread meanwhile, the counts
+			// differ too, and the spin ends: the safe side.)
 			if switches < 0 || threadSwitches() != switches {
 				return
 			}
