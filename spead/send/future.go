@@ -38,13 +38,13 @@ func (f *Future) Wait() (int64, error) {
 // Spinning pays only while the CPU would otherwise idle; on a busy machine
 // the waiter sleeps and leaves the CPU to others, a receiver say.
 //
-// A slow yield with no switch since the spin began does not end the spin. On a virtual
-// machine the hypervisor takes the CPU away now and then, and an
-// interrupt can take a while; neither means a thread of this machine
-// wanted the CPU. In BenchmarkSendIfb/fastest, 4% of waits saw such a
-// yield and, before the distinction, went to sleep for nothing, each
-// costing the sender a wake-up; 1.5% saw a slow yield with a switch. The
-// benchmark ran at 13.1 to 13.2 GB/s with the distinction and 11.9 to
+// A slow yield with no switch since the spin began does not end the spin.
+// On a virtual machine the hypervisor takes the CPU away now and then,
+// and an interrupt can take a while; neither means a thread of this
+// machine wanted the CPU. In BenchmarkSendIfb/fastest, 4% of waits saw
+// such a yield and, before the distinction, went to sleep for nothing,
+// each costing the sender a wake-up; 1.5% saw a slow yield with a switch.
+// The benchmark ran at 13.1 to 13.2 GB/s with the distinction and 11.9 to
 // 12.8 without, three runs each in turn.
 func (f *Future) spinWait() {
 	start := time.Now()

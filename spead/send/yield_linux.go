@@ -1,10 +1,6 @@
 package send
 
-import (
-	"unsafe"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // yieldCPU lets any other thread that is ready to run on this CPU run
 // first (sched_yield(2)), and returns at once when there is none. It
@@ -16,10 +12,11 @@ func yieldCPU() { unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
 // -1 if that is unknown. A yield of the CPU that took long without a
 // switch was time the CPU spent elsewhere, on an interrupt or, on a
 // virtual machine, in the hypervisor: no other thread wanted the CPU.
+// (unix.Getrusage, like yieldCPU, skips the system-call bookkeeping.)
 func threadSwitches() int64 {
 	var ru unix.Rusage
-	if _, _, errno := unix.RawSyscall(unix.SYS_GETRUSAGE, unix.RUSAGE_THREAD, uintptr(unsafe.Pointer(&ru)), 0); errno != 0 {
+	if err := unix.Getrusage(unix.RUSAGE_THREAD, &ru); err != nil {
 		return -1
 	}
-	return ru.Nvcsw + ru.Nivcsw
+	return int64(ru.Nvcsw) + int64(ru.Nivcsw)
 }
