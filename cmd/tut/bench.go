@@ -58,10 +58,12 @@ current namespace, calling each step's Run itself, and says why on stderr.
 
 The cases alternate, --runs times each, after one short untimed warm-up
 each. The table gives each case's median, least and greatest rate, in MB/s
-of heap data (10^6 bytes a second, as the tutorial counts), and its median
-over the yardstick's. --json prints the same as JSON. --plot sweeps the
-packet size from 1472 to 65000 bytes for step 3 and the yardstick to the
-dummy interface (its MTU raised to 65535) and draws MB/s against packet size.
+of heap data (10^6 bytes a second, as the tutorial counts), its median
+over the yardstick's, and its median over yardstick-split's (the
+yardstick in the layout spead/send hands the kernel). --json prints the
+same as JSON. --plot sweeps the packet size from 1472 to 65000 bytes for
+step 3 and the yardstick to the dummy interface (its MTU raised to 65535)
+and draws MB/s against packet size.
 
 Each case sends the heaps its step sends (100 for steps 1 and 2, 10000 for
 step 3 and the yardstick) unless --heaps says otherwise; the sweep sends

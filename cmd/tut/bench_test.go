@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 )
@@ -60,9 +61,9 @@ func TestWriteTable(t *testing.T) {
 	if err := writeTable(&b, testReport()); err != nil {
 		t.Fatal(err)
 	}
-	want := `case         dest   packet   heaps  median MB/s   min MB/s   max MB/s  vs yardstick
-step3-dummy  dummy    9000      10       600.00     500.00     700.00         0.60x
-yardstick    dummy    9000      10      1000.00     800.00    1200.00         1.00x
+	want := `case         dest   packet   heaps  median MB/s   min MB/s   max MB/s  vs yardstick  vs split
+step3-dummy  dummy    9000      10       600.00     500.00     700.00         0.60x         -
+yardstick    dummy    9000      10      1000.00     800.00    1200.00         1.00x         -
 `
 	if b.String() != want {
 		t.Errorf("writeTable wrote\n%s\nwant\n%s", b.String(), want)
@@ -80,8 +81,43 @@ func TestWriteTableWithoutYardstick(t *testing.T) {
 	if err := writeTable(&b, rep); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(strings.TrimSpace(b.String()), " -") {
-		t.Errorf("without a yardstick the ratio should be -:\n%s", b.String())
+	if !strings.HasSuffix(strings.TrimSpace(b.String()), " -         -") {
+		t.Errorf("without a yardstick both ratios should be -:\n%s", b.String())
+	}
+}
+
+// TestSplitRatio checks the second ratio column: each case over
+// yardstick-split, beside its ratio to the yardstick.
+func TestSplitRatio(t *testing.T) {
+	rep := testReport()
+	rep.Cases = append(rep.Cases, newCaseResult(
+		benchCase{Name: "yardstick-split", Step: 0, Dest: toDummy, PacketSize: 9000, Heaps: 10},
+		[]runResult{{rate: 750}, {rate: 800}, {rate: 850}}))
+	setRatios(rep.Cases)
+	for _, tt := range []struct {
+		name         string
+		ratio, split float64
+	}{
+		{"step3-dummy", 0.6, 0.75},
+		{"yardstick", 1, 1.25},
+		{"yardstick-split", 0.8, 1},
+	} {
+		var got *caseResult
+		for i := range rep.Cases {
+			if rep.Cases[i].Name == tt.name {
+				got = &rep.Cases[i]
+			}
+		}
+		if math.Abs(got.Ratio-tt.ratio) > 1e-9 || math.Abs(got.SplitRatio-tt.split) > 1e-9 {
+			t.Errorf("%s: ratios %v and %v, want %v and %v", tt.name, got.Ratio, got.SplitRatio, tt.ratio, tt.split)
+		}
+	}
+	var b bytes.Buffer
+	if err := writeTable(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "0.60x     0.75x\n") {
+		t.Errorf("the table lacks step 3's two ratios:\n%s", b.String())
 	}
 }
 
