@@ -52,11 +52,13 @@ type sentPacket struct {
 
 // fakeWriter is a writer that records packets instead of sending them. If
 // gate is not nil each write first waits to receive from it; if fail is
-// not nil its result is returned by every write.
+// not nil its result is returned by every write, after the first
+// failAfter packets of the write have gone.
 type fakeWriter struct {
-	eps  int
-	gate chan struct{}
-	fail error
+	eps       int
+	gate      chan struct{}
+	fail      error
+	failAfter int
 
 	mu      sync.Mutex
 	pkts    []sentPacket
@@ -64,7 +66,7 @@ type fakeWriter struct {
 	started chan struct{} // receives once per write, if not nil
 }
 
-func (w *fakeWriter) write(ctx context.Context, b *batch) error {
+func (w *fakeWriter) write(ctx context.Context, b *batch) (int, error) {
 	if w.started != nil {
 		w.started <- struct{}{}
 	}
@@ -74,17 +76,22 @@ func (w *fakeWriter) write(ctx context.Context, b *batch) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.writes++
-	if w.fail != nil {
-		return w.fail
-	}
-	for _, p := range b.pkts {
+	n := 0
+	for i, p := range b.pkts {
+		if w.fail != nil && i == w.failAfter {
+			return n, w.fail
+		}
 		var data []byte
 		for _, piece := range b.bufs[p.first:p.end] {
 			data = append(data, piece...)
 		}
 		w.pkts = append(w.pkts, sentPacket{data, p.dest})
+		n += len(data)
 	}
-	return nil
+	if w.fail != nil {
+		return n, w.fail
+	}
+	return n, nil
 }
 
 func (w *fakeWriter) destinations() int { return w.eps }

@@ -41,11 +41,21 @@ type batch struct {
 	scratch []byte
 }
 
+// bytesBefore returns the bytes of the batch's first k packets.
+func (b *batch) bytesBefore(k int) int {
+	n := 0
+	for _, p := range b.pkts[:k] {
+		n += p.size
+	}
+	return n
+}
+
 // writer puts batches of packets on the wire.
 type writer interface {
-	// write sends every packet of b, or returns the error that stopped
-	// it; ctx may end a wait for room in the socket's buffer.
-	write(ctx context.Context, b *batch) error
+	// write sends every packet of b and returns their bytes, or returns
+	// the bytes of the packets it sent before the error that stopped it;
+	// ctx may end a wait for room in the socket's buffer.
+	write(ctx context.Context, b *batch) (int, error)
 	// destinations returns how many endpoints the writer knows.
 	destinations() int
 	// close releases the writer's resources.
@@ -226,10 +236,14 @@ func (s *Stream) sendOne(req request, gen *spead.PacketGenerator, b *batch, lim 
 			bytes += size
 		}
 		lim.wait(bytes)
-		if err := s.w.write(req.ctx, b); err != nil {
+		n, err := s.w.write(req.ctx, b)
+		// Packets that went before an error count: they are on the
+		// wire with this heap's counter, which the next heap must
+		// not reuse.
+		total += int64(n)
+		if err != nil {
 			return total, fmt.Errorf("send: heap %d: %w", cnt, err)
 		}
-		total += int64(bytes)
 		if gen.More() {
 			if err := req.ctx.Err(); err != nil {
 				return total, fmt.Errorf("send: heap %d stopped part way: %w", cnt, err)

@@ -163,3 +163,60 @@ func TestEndpointsFake(t *testing.T) {
 		}
 	}
 }
+
+// TestPartFailedHeapKeepsItsCounter fails a heap after some of its packets
+// have gone: its Future reports their bytes with the error, and the next
+// heap takes the next counter, since packets with this one are already on
+// the wire.
+func TestPartFailedHeapKeepsItsCounter(t *testing.T) {
+	ep := netip.MustParseAddrPort("127.0.0.1:9")
+	w := &fakeWriter{eps: 1, fail: wrapSendError(syscall.EPERM, 1472, ep), failAfter: 2}
+	cfg := DefaultConfig()
+	cfg.MaxPacketSize = 1472
+	s := newStream(w, cfg)
+	defer s.Close()
+	ctx := context.Background()
+	n, err := s.SendHeap(ctx, testHeap(10000, 1))
+	if !errors.Is(err, syscall.EPERM) {
+		t.Fatalf("heap 1: got %v, want EPERM", err)
+	}
+	sent := w.sent()
+	if len(sent) != 2 {
+		t.Fatalf("heap 1 put %d packets on the wire, want 2", len(sent))
+	}
+	if want := len(sent[0].data) + len(sent[1].data); n != int64(want) {
+		t.Errorf("heap 1 reported %d bytes, want the %d of its 2 packets sent", n, want)
+	}
+	w.mu.Lock()
+	w.fail = nil
+	w.mu.Unlock()
+	if _, err := s.SendHeap(ctx, testHeap(100, 2)); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range w.sent() {
+		pkt, err := spead.ParsePacket(p.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := uint64(1 + i/2); pkt.HeapCnt != want {
+			t.Errorf("packet %d has heap counter %d, want %d", i, pkt.HeapCnt, want)
+		}
+	}
+}
+
+// TestRetrier checks the pacing of retries: they go while the context
+// lives, and stop with its error, naming the transient one, once it ends.
+func TestRetrier(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var r retrier
+	for i := range quickRetries + 3 {
+		if err := r.wait(ctx, syscall.ENOBUFS); err != nil {
+			t.Fatalf("retry %d: %v", i, err)
+		}
+	}
+	cancel()
+	err := r.wait(ctx, syscall.ENOBUFS)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), syscall.ENOBUFS.Error()) {
+		t.Errorf("after cancel: got %v, want context.Canceled naming ENOBUFS", err)
+	}
+}

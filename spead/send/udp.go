@@ -1,11 +1,13 @@
 package send
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"syscall"
+	"time"
 
 	"github.com/gospead/tutorial/spead/send/internal/mmsg"
 )
@@ -91,4 +93,38 @@ func wrapSendError(err error, size int, dest netip.AddrPort) error {
 // a full device queue.
 func isTransient(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOBUFS)
+}
+
+// retrier paces the retries of one packet or message after transient
+// errors. The first few go at once: an ICMP report is consumed by the
+// send that returns it, and a device queue drains in microseconds. Should
+// the error persist (a device queue that stays full, a route table out of
+// room), retries back off, up to maxRetryPause apart, so that the sender
+// does not spin on the CPU, and they stop when ctx ends.
+type retrier struct{ n int }
+
+const (
+	// quickRetries is how many retries go without a pause.
+	quickRetries = 8
+	// maxRetryPause is the longest pause between two retries.
+	maxRetryPause = 10 * time.Millisecond
+)
+
+// wait returns once the next retry may go, or ctx's error, wrapped with
+// the transient error err, if ctx has ended.
+func (r *retrier) wait(ctx context.Context, err error) error {
+	r.n++
+	if r.n > quickRetries {
+		pause := min(time.Microsecond<<min(r.n-quickRetries, 20), maxRetryPause)
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("retrying after %v: %w", err, cerr)
+	}
+	return nil
 }

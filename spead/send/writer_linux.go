@@ -83,33 +83,40 @@ func newMmsgWriter(c *mmsg.Conn, endpoints []netip.AddrPort, gso bool) (*mmsgWri
 // write sends every packet of b. Messages the kernel has taken are never
 // sent again: after a partial sendmmsg it carries on from the first
 // message not sent.
-func (w *mmsgWriter) write(ctx context.Context, b *batch) error {
+func (w *mmsgWriter) write(ctx context.Context, b *batch) (int, error) {
 	w.gather(b)
 	defer w.release()
 	first := 0 // the first packet not yet sent
+	var retry retrier
 	for first < len(b.pkts) {
 		w.prepare(b, first, w.gso)
 		sent, err := w.send(ctx, w.batch.Msgs)
 		if err == nil || sent >= len(w.batch.Msgs) {
-			return nil
+			return b.bytesBefore(len(b.pkts)), nil
 		}
 		first = w.starts[sent]
+		if sent > 0 {
+			retry = retrier{} // progress: the retries start afresh
+		}
 		switch {
 		case isTransient(err):
 			// Lost, or an old ICMP error reported on this
 			// message, which was not sent: send it again.
+			if err := retry.wait(ctx, err); err != nil {
+				return b.bytesBefore(first), err
+			}
 		case w.gso && w.batch.Segmented(sent) && mmsg.IsGSOFailure(err):
 			next, err := w.probeWithoutGSO(ctx, b, first)
 			if err != nil {
-				return err
+				return b.bytesBefore(first), err
 			}
 			first = next
 		default:
 			p := b.pkts[first]
-			return wrapSendError(err, p.size, w.eps[p.dest])
+			return b.bytesBefore(first), wrapSendError(err, p.size, w.eps[p.dest])
 		}
 	}
-	return nil
+	return b.bytesBefore(len(b.pkts)), nil
 }
 
 // probeWithoutGSO sends packet first on its own after a merged message
@@ -118,6 +125,7 @@ func (w *mmsgWriter) write(ctx context.Context, b *batch) error {
 // the next packet to send.
 func (w *mmsgWriter) probeWithoutGSO(ctx context.Context, b *batch, first int) (int, error) {
 	w.prepare(b, first, false)
+	var retry retrier
 	for {
 		_, err := w.send(ctx, w.batch.Msgs[:1])
 		if err == nil {
@@ -127,6 +135,9 @@ func (w *mmsgWriter) probeWithoutGSO(ctx context.Context, b *batch, first int) (
 		if !isTransient(err) {
 			p := b.pkts[first]
 			return 0, wrapSendError(err, p.size, w.eps[p.dest])
+		}
+		if err := retry.wait(ctx, err); err != nil {
+			return 0, err
 		}
 	}
 }

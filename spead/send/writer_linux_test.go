@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gospead/tutorial/spead"
 	"github.com/gospead/tutorial/spead/send/internal/mmsg"
@@ -265,4 +266,49 @@ func TestGSOMessageLimit(t *testing.T) {
 			t.Errorf("GSO message of %d bytes: got %v, want ok=%v", tc.total, err, tc.ok)
 		}
 	}
+}
+
+// TestRetriesEndWithContext makes every send fail with a full device queue
+// (ENOBUFS) for good: the writer retries, and stops with the context's
+// error, naming the transient one, when the heap's context ends.
+func TestRetriesEndWithContext(t *testing.T) {
+	for _, kind := range []writerKind{writerFastest, writerNoGSO} {
+		_, ep := listen(t)
+		s := newTestStream(t, []netip.AddrPort{ep}, DefaultConfig(), kind)
+		w := s.w.(*mmsgWriter)
+		w.send = func(ctx context.Context, msgs []unix.Mmsghdr) (int, error) { return 0, unix.ENOBUFS }
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		n, err := s.SendHeap(ctx, testHeap(5000, 1))
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), unix.ENOBUFS.Error()) {
+			t.Errorf("writer %d: got %v, want the context's error after ENOBUFS", kind, err)
+		}
+		if n != 0 {
+			t.Errorf("writer %d: %d bytes reported sent; none went", kind, n)
+		}
+	}
+}
+
+// TestPartSentBatch has the kernel take the first message of a batch and
+// refuse the next for good: the write reports the bytes of the packets
+// that went, which arrive, with the error.
+func TestPartSentBatch(t *testing.T) {
+	conn, ep := listen(t)
+	s, w := mmsgStream(t, ep, 1472)
+	w.gso = false // one packet a message
+	real := w.send
+	w.send = func(ctx context.Context, msgs []unix.Mmsghdr) (int, error) {
+		n, err := real(ctx, msgs[:3])
+		if err != nil {
+			return n, err
+		}
+		return n, unix.EPERM
+	}
+	h := testHeap(20000, 3)
+	n, err := s.SendHeap(context.Background(), h)
+	if !errors.Is(err, unix.EPERM) {
+		t.Fatalf("got %v, want EPERM", err)
+	}
+	all, _ := spead.AppendPackets(nil, h, 1, 1472)
+	checkPackets(t, conn, all[:3], n)
 }
