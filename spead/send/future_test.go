@@ -2,6 +2,7 @@ package send
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -71,5 +72,29 @@ func TestFutureSpinGivesUp(t *testing.T) {
 	f.finish(1, nil)
 	if n, err := f.Wait(); n != 1 || err != nil {
 		t.Errorf("Wait = %d, %v; want 1, nil", n, err)
+	}
+}
+
+// TestSpinLetsReadiedGoroutineRun checks that a spinning waiter lets a
+// goroutine it has just readied on its own P run, as a stream's goroutine
+// is when a heap is handed to it: with a single P no other P can take it,
+// so unless the waiter yields its P the Future cannot be done before the
+// spin runs out.
+func TestSpinLetsReadiedGoroutineRun(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for i := range 200 {
+		var f Future
+		f.start(5 * time.Millisecond)
+		ch := make(chan struct{})
+		go func() {
+			<-ch
+			f.finish(1, nil)
+		}()
+		runtime.Gosched() // let it start and park on ch
+		ch <- struct{}{}  // which readies it on this P
+		f.spinWait()
+		if !f.done.Load() {
+			t.Fatalf("round %d: the spin ended before the readied goroutine ran", i)
+		}
 	}
 }
