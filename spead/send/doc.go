@@ -16,9 +16,11 @@
 // not registered with Go's network poller, because Linux wakes a poller
 // every time a socket's send buffer frees space, which is once a packet
 // when the device drops packets as fast as they come. sendmmsg, which on
-// a non-blocking socket cannot block, is made as a raw system call, so
-// that the Go runtime does not hand the sender's processor to another
-// thread while the kernel copies its packets. And [Future.Wait] checks
+// a non-blocking socket does not wait for the network, is made as a raw
+// system call, so that the Go runtime does not hand the sender's
+// processor to another thread while the kernel copies its packets; the
+// heaps' memory should therefore be resident (not a file mapped in, nor
+// swapped out), since a page fault in that call holds up the processor. And [Future.Wait] checks
 // for its heap awake for up to Config.WaitSpin before it sleeps, because
 // waking a sleeping thread costs the sender a cross-CPU interrupt; a
 // waiter that sees another thread wanting its CPU sleeps at once. Set

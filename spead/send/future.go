@@ -9,9 +9,10 @@ import (
 
 // Future is the result of a heap handed to [Stream.AsyncSendHeap]: the
 // number of bytes it put on the wire, SPEAD headers included, or the error
-// that stopped it. The zero Future is ready to use. A Future may be reused
-// for another send once Wait has returned; reusing one costs no
-// allocation.
+// that stopped it; a heap that failed part way reports the bytes of the
+// packets that went before the error. The zero Future is ready to use. A
+// Future may be reused for another send once every Wait on it has
+// returned; reusing one costs no allocation.
 type Future struct {
 	wg   sync.WaitGroup
 	done atomic.Bool
@@ -85,9 +86,9 @@ func (f *Future) spinWait() {
 	}
 }
 
-// yieldedFor is how long a yield of the CPU must take for spinWait to
-// conclude that another thread ran; with nothing else to run one returns
-// within a microsecond or two.
+// yieldedFor is how long a yield of the CPU must take for spinWait to ask
+// whether another thread ran (see spinWait); with nothing else to run one
+// returns within a microsecond or two.
 const yieldedFor = 10 * time.Microsecond
 
 // start readies f for a new send on a stream whose waiters spin for spin.

@@ -220,3 +220,30 @@ func TestRetrier(t *testing.T) {
 		t.Errorf("after cancel: got %v, want context.Canceled naming ENOBUFS", err)
 	}
 }
+
+// TestWrapSendError checks the advice EMSGSIZE gets: the header bytes IP
+// and UDP add depend on the IP version of the destination.
+func TestWrapSendError(t *testing.T) {
+	for _, tt := range []struct {
+		dest string
+		want []string
+	}{
+		{"192.168.31.2:8888", []string{"192.168.31.2:8888", "9000-byte packet", "IP and UDP headers add 28 bytes", "at least 9028", "lower the max packet size"}},
+		{"[::ffff:192.168.31.2]:8888", []string{"IP and UDP headers add 28 bytes", "at least 9028"}},
+		{"[fd00::2]:8888", []string{"[fd00::2]:8888", "IPv6 and UDP headers add 48 bytes", "at least 9048"}},
+	} {
+		err := wrapSendError(syscall.EMSGSIZE, 9000, netip.MustParseAddrPort(tt.dest))
+		if !errors.Is(err, syscall.EMSGSIZE) {
+			t.Errorf("%s: %v does not wrap EMSGSIZE", tt.dest, err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %q does not say %q", tt.dest, err, w)
+			}
+		}
+	}
+	err := wrapSendError(syscall.EPERM, 9000, netip.MustParseAddrPort("127.0.0.1:9"))
+	if !errors.Is(err, syscall.EPERM) || strings.Contains(err.Error(), "MTU") || !strings.Contains(err.Error(), "127.0.0.1:9") {
+		t.Errorf("EPERM: got %q, want the destination and no MTU advice", err)
+	}
+}

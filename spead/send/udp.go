@@ -82,8 +82,13 @@ func listenFor(endpoints []netip.AddrPort) (*net.UDPConn, error) {
 // otherwise adds the destination.
 func wrapSendError(err error, size int, dest netip.AddrPort) error {
 	if errors.Is(err, syscall.EMSGSIZE) {
-		return fmt.Errorf("sending to %v: a %d-byte packet exceeds the path MTU (IP and UDP headers add 28 bytes, so the MTU must be at least %d); lower the max packet size: %w",
-			dest, size, size+28, err)
+		ip := "IP"
+		overhead := 28 // IPv4 and UDP headers
+		if dest.Addr().Unmap().Is6() {
+			ip, overhead = "IPv6", 48
+		}
+		return fmt.Errorf("sending to %v: a %d-byte packet exceeds the path MTU (%s and UDP headers add %d bytes, so the MTU must be at least %d); lower the max packet size: %w",
+			dest, size, ip, overhead, size+overhead, err)
 	}
 	return fmt.Errorf("sending to %v: %w", dest, err)
 }

@@ -122,10 +122,13 @@ func (c *Conn) Send(ctx context.Context, msgs []unix.Mmsghdr) (sent int, err err
 		rest := msgs[sent:]
 		// sendmmsg goes in as a raw system call, without the Go
 		// runtime's bookkeeping for calls that may block, because on
-		// this non-blocking socket it cannot block: it copies the
-		// packets into the kernel and returns, or says EAGAIN. The
-		// bookkeeping is not free for a call that takes 20 to 300 µs
-		// of copying. While the goroutine is inside an ordinary
+		// this non-blocking socket it does not wait for the network:
+		// it copies the packets into the kernel and returns, or says
+		// EAGAIN. (It can still sleep in the kernel if the packets'
+		// memory has to be paged in, or under memory pressure, and
+		// then holds the P meanwhile: keep heaps in resident memory.)
+		// The bookkeeping is not free for a call that takes 20 to
+		// 300 µs of copying. While the goroutine is inside an ordinary
 		// system call, the runtime's monitor thread takes its P away
 		// once the call has run for 20 µs and every other P is busy,
 		// and wakes another thread to run it; the sender then finds
