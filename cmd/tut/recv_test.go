@@ -437,3 +437,38 @@ func TestRecvInterrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestLostRanges checks how --verify counts and writes the heaps that
+// never came, including a stray counter far beyond the rest, which must
+// cost no more than the heaps seen.
+func TestLostRanges(t *testing.T) {
+	set := func(cs ...uint64) map[uint64]bool {
+		m := map[uint64]bool{}
+		for _, c := range cs {
+			m[c] = true
+		}
+		return m
+	}
+	for _, tt := range []struct {
+		name string
+		seen map[uint64]bool
+		last uint64
+		n    uint64
+		want string
+	}{
+		{"none lost", set(1, 2, 3), 3, 0, ""},
+		{"one lost", set(1, 3), 3, 1, "2"},
+		{"runs", set(1, 4, 5, 9), 12, 8, "2-3, 6-8, 10-12"},
+		{"all lost", set(), 4, 4, "1-4"},
+		{"a stray counter", set(1, 2, 1<<40-1), 1<<40 - 1, 1<<40 - 4, "3-1099511627774"},
+		{"many runs", set(2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24), 24, 12, "1, 3, 5, 7, 9, 11, 13, 15, 17, 19 and 2 more runs"},
+	} {
+		lost, n := lostRanges(tt.seen, 1, tt.last)
+		if n != tt.n {
+			t.Errorf("%s: %d lost, want %d", tt.name, n, tt.n)
+		}
+		if got := rangesString(lost); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

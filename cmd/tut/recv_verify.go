@@ -163,15 +163,9 @@ func (v *verifier) finish(endCnt uint64, ended bool) int {
 		v.report("no data heaps received")
 		return v.problems
 	}
-	var lost []uint64
-	for cnt := uint64(verifyFirstHeapCnt); cnt <= last; cnt++ {
-		if !v.seen[cnt] {
-			lost = append(lost, cnt)
-		}
-	}
-	if len(lost) > 0 {
-		v.problems += len(lost) - 1
-		v.report("%d heaps lost: %s", len(lost), rangesString(lost))
+	if lost, n := lostRanges(v.seen, verifyFirstHeapCnt, last); n > 0 {
+		v.problems += int(min(n, 1<<30)) - 1
+		v.report("%d heaps lost: %s", n, rangesString(lost))
 	}
 	if !ended {
 		// Without the end-of-stream heap there is no telling how
@@ -182,24 +176,60 @@ func (v *verifier) finish(endCnt uint64, ended bool) int {
 	return v.problems
 }
 
-// rangesString writes sorted numbers as ranges, such as "3, 5-9, 12".
-func rangesString(ns []uint64) string {
-	ns = slices.Clone(ns)
-	slices.Sort(ns)
-	var out []byte
-	for i := 0; i < len(ns); {
-		j := i
-		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
-			j++
+// countRange is the run of heap counters from first to last.
+type countRange struct{ first, last uint64 }
+
+// lostRanges returns the runs of counters from first to last that are not
+// in seen, and how many counters they hold. It works from the counters
+// seen, not by counting from first to last: one stray counter near 2^40,
+// from a corrupt packet or a sender that does not number from 1, must not
+// cost 2^40 steps.
+func lostRanges(seen map[uint64]bool, first, last uint64) ([]countRange, uint64) {
+	var got []uint64
+	for c := range seen {
+		if c >= first && c <= last {
+			got = append(got, c)
 		}
-		if len(out) > 0 {
+	}
+	slices.Sort(got)
+	var (
+		lost []countRange
+		n    uint64
+	)
+	next := first
+	for _, c := range got {
+		if c > next {
+			lost = append(lost, countRange{next, c - 1})
+			n += c - next
+		}
+		next = c + 1
+	}
+	if next <= last {
+		lost = append(lost, countRange{next, last})
+		n += last - next + 1
+	}
+	return lost, n
+}
+
+// maxRanges is how many runs of lost heaps rangesString writes out.
+const maxRanges = 10
+
+// rangesString writes runs of counters as "3, 5-9, 12", the first
+// maxRanges of them, then how many more there are.
+func rangesString(rs []countRange) string {
+	var out []byte
+	for i, r := range rs {
+		if i == maxRanges {
+			out = fmt.Appendf(out, " and %d more runs", len(rs)-maxRanges)
+			break
+		}
+		if i > 0 {
 			out = append(out, ", "...)
 		}
-		out = fmt.Appendf(out, "%d", ns[i])
-		if j > i {
-			out = fmt.Appendf(out, "-%d", ns[j])
+		out = fmt.Appendf(out, "%d", r.first)
+		if r.last > r.first {
+			out = fmt.Appendf(out, "-%d", r.last)
 		}
-		i = j + 1
 	}
 	return string(out)
 }
