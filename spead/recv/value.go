@@ -17,6 +17,13 @@ var ErrValue = errors.New("bad item value")
 // maxElements bounds the elements of one value, whatever its shape says.
 const maxElements = 1 << 32
 
+// maxDecodedBytes bounds the memory a decoded value may take. Fields
+// narrower than their Go type grow when decoded (a 1-bit 'u' field
+// becomes a uint64, 64 times its size on the wire, and a record of
+// several fields more still), so a value's size on the wire alone does
+// not bound it.
+const maxDecodedBytes = 256 << 20
+
 // DecodeValue decodes raw, an item of a heap of flavour f, as descriptor d
 // says, and returns the value and its shape. The value's Go type follows
 // from the descriptor:
@@ -114,6 +121,9 @@ func decodeFormat(format []spead.FormatField, shape []int64, data []byte, immedi
 	if err != nil {
 		return nil, nil, err
 	}
+	if size := decodedSize(format, n); size > maxDecodedBytes {
+		return nil, nil, fmt.Errorf("%w: %d elements of %v would take %d bytes decoded, over the limit of %d", ErrValue, n, format, size, maxDecodedBytes)
+	}
 	if immediate {
 		// Immediates are padded at the head, not the tail.
 		data = data[len(data)-int((n*int64(bits)+7)/8):]
@@ -155,6 +165,29 @@ func decodeFormat(format []spead.FormatField, shape []int64, data []byte, immedi
 	default: // 'c' with more than one dimension
 		return readSlice(&r, n, func(r *bitReader) byte { return byte(r.read(8)) }), shape, nil
 	}
+}
+
+// decodedSize returns about how many bytes n elements of format take once
+// decoded: the Go values, and for records the slices and interfaces that
+// hold them.
+func decodedSize(format []spead.FormatField, n int64) int64 {
+	per := int64(8) // uint64, int64, float64
+	if len(format) > 1 {
+		// An interface holding a []any, whose fields are interfaces
+		// holding a value each.
+		per = 16 + 24 + int64(len(format))*(16+8)
+	} else {
+		switch ff := format[0]; {
+		case ff.Type == 'f' && ff.Bits == 32:
+			per = 4
+		case ff.Type == 'b', ff.Type == 'c':
+			per = 1
+		}
+	}
+	if n > math.MaxInt64/per {
+		return math.MaxInt64
+	}
+	return n * per
 }
 
 // readSlice reads n elements.

@@ -3,6 +3,7 @@ package recv
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gospead/tutorial/spead"
@@ -83,6 +84,30 @@ func TestDecodeValueErrors(t *testing.T) {
 				t.Errorf("error %v does not wrap ErrValue", err)
 			}
 		})
+	}
+}
+
+// TestDecodeValueTooLarge checks that values whose narrow fields would
+// grow past maxDecodedBytes once decoded are refused, not allocated, and
+// that the same fields in a value of reasonable size still decode.
+func TestDecodeValueTooLarge(t *testing.T) {
+	f := spead.DefaultFlavour
+	big := spead.RawItem{ID: 0x1000, Data: make([]byte, 5<<20)}
+	two := []spead.FormatField{{Type: 'u', Bits: 1}, {Type: 'u', Bits: 1}}
+	for _, tc := range []struct {
+		name string
+		d    spead.Descriptor
+	}{
+		{"1-bit fields", spead.Descriptor{Format: u(1), Shape: []int64{-1}}},
+		{"records of 1-bit fields", spead.Descriptor{Format: two, Shape: []int64{-1}}},
+	} {
+		if _, _, err := DecodeValue(&tc.d, big, f); !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), "over the limit") {
+			t.Errorf("%s of %d bytes: got %v, want the size limit", tc.name, len(big.Data), err)
+		}
+		small := spead.RawItem{ID: 0x1000, Data: make([]byte, 4096)}
+		if _, shape, err := DecodeValue(&tc.d, small, f); err != nil || shape[0] == 0 {
+			t.Errorf("%s of %d bytes: shape %v, error %v; want it decoded", tc.name, len(small.Data), shape, err)
+		}
 	}
 }
 
