@@ -39,7 +39,9 @@ type Packet struct {
 }
 
 // ParsePacket decodes one packet. It checks everything that can be checked
-// from the packet alone and never reads outside b.
+// from the packet alone and never reads outside b. Bytes after the payload
+// are ignored, as they are in a descriptor's value; a receiver of
+// datagrams should drop a packet that does not fill its datagram.
 func ParsePacket(b []byte) (Packet, error) {
 	p := Packet{HeapLength: -1}
 	if len(b) < HeaderSize {

@@ -54,6 +54,9 @@ var hostileCases = []struct {
 		p := good(1)
 		return [][]byte{p[:len(p)-1]}
 	}},
+	{name: "bytes after the payload", reason: ReasonPayloadLength, pkts: func() [][]byte {
+		return [][]byte{append(good(1), 1, 2, 3, 4, 5)}
+	}},
 	{name: "offset past the heap", reason: ReasonOffset, pkts: func() [][]byte {
 		return [][]byte{rawPacket(f40, 1, 8, 4, nil, make([]byte, 8))}
 	}},

@@ -81,6 +81,13 @@ func (r *Reassembler) AddPacket(dst []*Heap, pkt []byte) ([]*Heap, error) {
 		return dst, ErrStopped
 	}
 	p, err := spead.ParsePacket(pkt)
+	if err == nil {
+		// A datagram is one packet, with nothing after its payload;
+		// spead2 drops one whose size disagrees, and so do we.
+		if size := spead.HeaderSize + len(p.Pointers) + len(p.Payload); size != len(pkt) {
+			err = fmt.Errorf("%w: a %d-byte packet in a %d-byte datagram", spead.ErrPayloadLength, size, len(pkt))
+		}
+	}
 	if err != nil {
 		return dst, r.drop(parseReason(err), p.HeapCnt, err)
 	}
