@@ -130,7 +130,8 @@ func (p *Packet) Items(dst []RawItem) []RawItem {
 // packets are skipped) and its complete payload into items, appended to
 // dst. As in spead2, an addressed item runs from its address to the next
 // address in the heap, or to the end of the payload; NULL items are
-// padding and are skipped. An address past the payload is an error.
+// padding and are skipped. An address past the payload is an error, and
+// dst is then returned as it was.
 func DecodeItems(f Flavour, pointers, payload []byte, dst []RawItem) ([]RawItem, error) {
 	be := binary.BigEndian
 	n := len(pointers) / 8

@@ -47,8 +47,8 @@ func (h *Heap) Complete() bool { return h.complete }
 // Items returns the heap's items, appended to dst, in the order their
 // pointers arrived; the pointers that describe packets and NULL padding
 // are left out. Addressed items' Data points into Payload. An error
-// means an item pointer addresses a byte past the payload; the items
-// before it are returned.
+// means an item pointer addresses a byte past the payload; dst is then
+// returned as it was.
 func (h *Heap) Items(dst []spead.RawItem) ([]spead.RawItem, error) {
 	items, err := spead.DecodeItems(h.Flavour, h.pointers, h.Payload, dst)
 	if err != nil {

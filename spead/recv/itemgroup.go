@@ -100,10 +100,9 @@ func (g *ItemGroup) Update(h *Heap) ([]*Item, error) {
 	for _, d := range ds {
 		g.AddDescriptor(d)
 	}
-	raws, err := h.Items(nil)
-	if err != nil && len(ds) == 0 { // Descriptors already reported it
-		errs = append(errs, err)
-	}
+	// Descriptors has reported an error of Items already; there are no
+	// items then.
+	raws, _ := h.Items(nil)
 	var updated []*Item
 	for _, raw := range raws {
 		if raw.ID <= spead.StreamCtrlID {

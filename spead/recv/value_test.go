@@ -1,6 +1,7 @@
 package recv
 
 import (
+	"encoding/binary"
 	"errors"
 	"reflect"
 	"strings"
@@ -154,5 +155,23 @@ func TestItemGroup(t *testing.T) {
 	}
 	if _, ok := g.Get("ts"); !ok {
 		t.Error("new name missing")
+	}
+}
+
+// TestItemGroupBadAddress updates an item group from a hand-made heap
+// whose item pointer addresses a byte past its payload: the error says so
+// once, and nothing is updated.
+func TestItemGroupBadAddress(t *testing.T) {
+	f := spead.DefaultFlavour
+	h := &Heap{Cnt: 7, Flavour: f, Length: 4, Received: 4, Payload: []byte{1, 2, 3, 4}, complete: true,
+		pointers: binary.BigEndian.AppendUint64(nil, f.Address(0x1000, 100))}
+	g := NewItemGroup()
+	g.AddDescriptor(spead.Descriptor{ID: 0x1000, Name: "x", Format: u(8), Shape: []int64{-1}})
+	updated, err := g.Update(h)
+	if len(updated) != 0 {
+		t.Errorf("%d items updated from a heap whose items do not decode", len(updated))
+	}
+	if err == nil || strings.Count(err.Error(), "address 100 past the 4-byte payload") != 1 {
+		t.Errorf("got %v, want the bad address reported once", err)
 	}
 }
