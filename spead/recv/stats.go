@@ -3,10 +3,11 @@ package recv
 // Stats counts what a receiver has seen. The names of the first four
 // fields are spead2's and mean the same; the rest are this package's.
 //
-// Every packet handed to a receiver is counted exactly once: in Packets if
-// it was accepted into a heap, in BadPackets if it was dropped. (spead2's
-// packets also counts packets it decodes and then rejects; here those are
-// bad packets.)
+// Every packet handed to a receiver before the end of the stream is
+// counted exactly once: in Packets if it was accepted into a heap, in
+// BadPackets if it was dropped. Packets after the end of the stream are
+// ignored and not counted. (spead2's packets also counts packets it
+// decodes and then rejects; here those are bad packets.)
 type Stats struct {
 	// Heaps counts heaps handed out, complete or not; as in spead2 it
 	// excludes the heap that carried the end-of-stream item.

@@ -179,6 +179,11 @@ func (s *Stream) readBatch(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range n {
+		if s.r.Stopped() {
+			// The end of the stream came earlier in the batch:
+			// what follows it is ignored, and not counted.
+			break
+		}
 		data, segment, truncated := s.rd.datagram(i)
 		if truncated {
 			s.r.stats.BadPackets[ReasonTruncated]++
@@ -192,7 +197,7 @@ func (s *Stream) readBatch(ctx context.Context) error {
 			segment = len(data)
 		}
 		// A datagram that UDP GRO built holds several packets.
-		for len(data) > 0 {
+		for len(data) > 0 && !s.r.Stopped() {
 			pkt := data[:min(segment, len(data))]
 			data = data[len(pkt):]
 			if len(pkt) > s.cfg.MaxPacketSize {

@@ -113,6 +113,39 @@ func TestStreamDropsTruncatedAndBadDatagrams(t *testing.T) {
 	}
 }
 
+// TestStreamIgnoresPacketsAfterTheEnd sends datagrams after the end of the
+// stream, in the same burst: they are not counted, good or bad.
+func TestStreamIgnoresPacketsAfterTheEnd(t *testing.T) {
+	s := newStream(t, func(c *Config) { c.MaxPacketSize = 100 })
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(s.LocalAddr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	big := rawPacket(f40, 5, 200, 0, nil, make([]byte, 200))
+	burst := append(append([][]byte{good(2)}, endPackets(t, f40, 3)...), big, []byte("junk"), good(4))
+	for _, p := range burst {
+		if _, err := c.Write(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h, err := s.Next(context.Background()); err != nil || h.Cnt != 2 {
+		t.Fatalf("Next: %v, %v", h, err)
+	}
+	if _, err := s.Next(context.Background()); err != io.EOF {
+		t.Fatalf("Next: %v, want io.EOF", err)
+	}
+	st := s.Stats()
+	for r, n := range st.BadPackets {
+		if n != 0 {
+			t.Errorf("%d packets counted bad for %v after the end of the stream", n, Reason(r))
+		}
+	}
+	if st.Heaps != 1 || st.Packets != 2 {
+		t.Errorf("stats %+v, want 1 heap of 1 packet and the end-of-stream packet", st)
+	}
+}
+
 func TestStreamIdleTimeout(t *testing.T) {
 	s := newStream(t, func(c *Config) { c.IdleTimeout = 10 * time.Millisecond })
 	if _, err := s.Next(context.Background()); !errors.Is(err, ErrIdle) {
