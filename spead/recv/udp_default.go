@@ -25,6 +25,11 @@ func newBatchReader(conn *net.UDPConn, _, size int) (*batchReader, error) {
 // returns 1.
 func (b *batchReader) read() (int, error) {
 	n, err := b.conn.Read(b.buf)
+	if err != nil && isTruncation(err) {
+		// Too long for the buffer: hand it on as a truncated
+		// datagram, which datagram reports and the stream drops.
+		n, err = len(b.buf), nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("read: %w", err)
 	}
