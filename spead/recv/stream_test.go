@@ -86,13 +86,21 @@ func TestStreamReceivesTutorialHeaps(t *testing.T) {
 	}
 }
 
-func TestStreamDropsTruncatedAndBadDatagrams(t *testing.T) {
+// smallStream opens a stream that takes packets of up to 100 bytes, and a
+// socket that writes to it.
+func smallStream(t *testing.T) (*Stream, *net.UDPConn) {
+	t.Helper()
 	s := newStream(t, func(c *Config) { c.MaxPacketSize = 100 })
 	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(s.LocalAddr()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	return s, c
+}
+
+func TestStreamDropsTruncatedAndBadDatagrams(t *testing.T) {
+	s, c := smallStream(t)
 	big := rawPacket(f40, 1, 200, 0, nil, make([]byte, 200))
 	end := endPackets(t, f40, 3)
 	for _, p := range append([][]byte{big, []byte("junk"), good(2)}, end...) {
@@ -116,12 +124,7 @@ func TestStreamDropsTruncatedAndBadDatagrams(t *testing.T) {
 // TestStreamIgnoresPacketsAfterTheEnd sends datagrams after the end of the
 // stream, in the same burst: they are not counted, good or bad.
 func TestStreamIgnoresPacketsAfterTheEnd(t *testing.T) {
-	s := newStream(t, func(c *Config) { c.MaxPacketSize = 100 })
-	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(s.LocalAddr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	s, c := smallStream(t)
 	big := rawPacket(f40, 5, 200, 0, nil, make([]byte, 200))
 	burst := append(append([][]byte{good(2)}, endPackets(t, f40, 3)...), big, []byte("junk"), good(4))
 	for _, p := range burst {
