@@ -52,8 +52,8 @@ func (d *Descriptor) AppendEncode(dst []byte, f Flavour) ([]byte, error) {
 	if !f.Valid() {
 		return dst, fmt.Errorf("%w: invalid flavour", ErrDescriptor)
 	}
-	if d.ID == 0 || d.ID > f.MaxID() {
-		return dst, fmt.Errorf("%w: item ID %#x is outside 1 to %#x", ErrDescriptor, d.ID, f.MaxID())
+	if d.ID <= PayloadLengthID || d.ID > f.MaxID() {
+		return dst, fmt.Errorf("%w: item ID %#x is outside %#x to %#x (IDs up to %#x are the packets' own)", ErrDescriptor, d.ID, PayloadLengthID+1, f.MaxID(), PayloadLengthID)
 	}
 	fieldSize, dimSize := descriptorWidths(f)
 	for _, ff := range d.Format {
@@ -71,6 +71,9 @@ func (d *Descriptor) AppendEncode(dst []byte, f Flavour) ([]byte, error) {
 		nItems++
 	}
 	payload := len(d.Name) + len(d.Description) + len(d.Format)*fieldSize + len(d.Shape)*dimSize + len(d.DType)
+	if uint64(payload) > f.MaxValue() {
+		return dst, fmt.Errorf("%w: item %#x: name, description, format, shape and dtype take %d bytes, more than %s addresses (%d)", ErrDescriptor, d.ID, payload, f, f.MaxValue())
+	}
 	be := binary.BigEndian
 	dst = be.AppendUint64(dst, f.header()|uint64(nItems))
 	dst = be.AppendUint64(dst, f.Immediate(HeapCntID, 1))

@@ -55,13 +55,17 @@ func (f Flavour) header() uint64 {
 	return Magic<<56 | Version<<48 | (8-n)<<40 | n<<32
 }
 
-// Immediate encodes an immediate item pointer.
+// Immediate encodes an immediate item pointer. Like Address, it keeps
+// only the bits the flavour has room for: the low bits of id up to
+// MaxID, and of value up to MaxValue; check them first where they may be
+// too large.
 func (f Flavour) Immediate(id, value uint64) uint64 {
-	return 1<<63 | id<<f.heapAddressBits | value&f.MaxValue()
+	return 1<<63 | (id&f.MaxID())<<f.heapAddressBits | value&f.MaxValue()
 }
 
 // Address encodes an addressed item pointer: the item's bytes start at
-// addr in the heap's payload.
+// addr in the heap's payload. See Immediate for what it does with values
+// too large for the flavour.
 func (f Flavour) Address(id, addr uint64) uint64 {
-	return id<<f.heapAddressBits | addr&f.MaxValue()
+	return (id&f.MaxID())<<f.heapAddressBits | addr&f.MaxValue()
 }

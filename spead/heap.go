@@ -123,6 +123,9 @@ func (h *Heap) validate() error {
 		if it.ID > f.MaxID() {
 			return fmt.Errorf("item %d: ID %#x exceeds the %s maximum %#x", i, it.ID, f, f.MaxID())
 		}
+		if it.ID <= PayloadLengthID {
+			return fmt.Errorf("item %d: ID %#x is reserved: IDs up to %#x are the packets' own pointers", i, it.ID, PayloadLengthID)
+		}
 		if it.Immediate && it.Value > f.MaxValue() {
 			return fmt.Errorf("item %#x: immediate value %d does not fit in %d bits", it.ID, it.Value, f.heapAddressBits)
 		}

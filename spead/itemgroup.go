@@ -27,8 +27,12 @@ type GroupItem struct {
 	described bool // its descriptor has gone out
 }
 
-// NewItemGroup returns an empty item group for heaps of flavour f.
+// NewItemGroup returns an empty item group for heaps of flavour f; the zero
+// Flavour means DefaultFlavour, as it does for a Heap.
 func NewItemGroup(f Flavour) *ItemGroup {
+	if f == (Flavour{}) {
+		f = DefaultFlavour
+	}
 	return &ItemGroup{flavour: f, byName: map[string]*GroupItem{}, byID: map[uint64]*GroupItem{}}
 }
 

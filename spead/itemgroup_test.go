@@ -24,6 +24,7 @@ func TestItemGroup(t *testing.T) {
 		{"duplicate ID", second(g.Add(Descriptor{ID: 0x1600, Name: "x"})), "declared twice"},
 		{"duplicate name", second(g.Add(Descriptor{ID: 0x1700, Name: "adc"})), "already taken"},
 		{"ID out of range", second(g.Add(Descriptor{ID: 1 << 23, Name: "y"})), "outside"},
+		{"reserved ID", second(g.Add(Descriptor{ID: PayloadOffsetID, Name: "z"})), "packets' own"},
 		{"unknown name", g.SetUint("nope", 1), "no item named"},
 		{"too large", g.SetUint("timestamp", 1<<40), "does not fit in 40 bits"},
 		{"not unsigned", g.SetUint("adc", 1), "not a scalar"},
@@ -72,3 +73,22 @@ func TestItemGroup(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestItemGroupZeroFlavour checks that the zero Flavour means the
+// default, as it does for a Heap.
+func TestItemGroupZeroFlavour(t *testing.T) {
+	g := NewItemGroup(Flavour{})
+	if _, err := g.Add(Descriptor{ID: 0x1600, Name: "timestamp", Format: []FormatField{{'u', 40}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.SetUint("timestamp", 1<<39); err != nil {
+		t.Fatal(err)
+	}
+	h, err := g.Heap()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AppendPackets(nil, h, 1, 1472); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -103,6 +103,10 @@ func (g *PacketGenerator) MaxPacketSize() int { return g.maxPacketSize }
 // MaxHeaderSize returns how large the scratch buffer given to
 // [PacketGenerator.Next] must be.
 func (g *PacketGenerator) MaxHeaderSize() int {
+	if g.h == nil {
+		// No heap yet, or Reset failed: the four packet pointers.
+		return prefixSize + 8
+	}
 	n := min(g.maxPointers, len(g.h.Items)+1)
 	return prefixSize + 8*n + 8
 }

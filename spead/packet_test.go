@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -264,7 +265,9 @@ func TestPacketErrors(t *testing.T) {
 		{"ID too large", &Heap{Items: []Item{{ID: 1 << 23, Immediate: true}}}, 1, 1472, "exceeds the SPEAD-64-40 maximum"},
 		{"immediate too large", &Heap{Items: []Item{{ID: 9, Immediate: true, Value: 1 << 40}}}, 1, 1472, "does not fit in 40 bits"},
 		{"counter too large", &Heap{}, 1 << 40, 1472, "heap counter"},
-		{"too many pointers to repeat", &Heap{RepeatPointers: true, Items: make([]Item, 200)}, 1, 1472, "repeat"},
+		{"too many pointers to repeat", &Heap{RepeatPointers: true, Items: numberedItems(200)}, 1, 1472, "repeat"},
+		{"reserved ID", &Heap{Items: []Item{{ID: PayloadOffsetID, Immediate: true, Value: 7}}}, 1, 1472, "reserved"},
+		{"NULL ID", &Heap{Items: []Item{{ID: 0, Data: []byte{1}}}}, 1, 1472, "reserved"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -293,3 +296,60 @@ func TestFlavours(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// numberedItems returns n empty addressed items with IDs 0x1000 and up.
+func numberedItems(n int) []Item {
+	items := make([]Item, n)
+	for i := range items {
+		items[i].ID = 0x1000 + uint64(i)
+	}
+	return items
+}
+
+// TestDescriptorTooLarge checks that a descriptor whose payload needs more
+// addresses than the flavour has is refused, naming the item, instead of
+// wrapping its lengths around.
+func TestDescriptorTooLarge(t *testing.T) {
+	f, err := NewFlavour(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Descriptor{ID: 0x20, Name: "x", Description: strings.Repeat("d", 300)}
+	if _, err := d.AppendEncode(nil, f); !errors.Is(err, ErrDescriptor) || !strings.Contains(err.Error(), "item 0x20") {
+		t.Errorf("got %v, want ErrDescriptor naming item 0x20", err)
+	}
+	d.Description = strings.Repeat("d", 200)
+	buf, err := d.AppendEncode(nil, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeDescriptor(buf)
+	if err != nil || got.Description != d.Description {
+		t.Errorf("round trip: %v, %d-byte description", err, len(got.Description))
+	}
+}
+
+// TestPointerEncodingKeepsFlags checks that an ID too large for the
+// flavour cannot spill into the immediate flag.
+func TestPointerEncodingKeepsFlags(t *testing.T) {
+	f := DefaultFlavour
+	if p := f.Address(f.MaxID()+1, 0); p>>63 != 0 {
+		t.Errorf("Address(%#x, 0) = %#x: marked immediate", f.MaxID()+1, p)
+	}
+	if p := f.Immediate(f.MaxID()+1, 0); p>>63 != 1 {
+		t.Errorf("Immediate(%#x, 0) = %#x: not marked immediate", f.MaxID()+1, p)
+	}
+}
+
+// TestZeroGeneratorHeaderSize checks that a PacketGenerator with no heap
+// answers MaxHeaderSize instead of panicking.
+func TestZeroGeneratorHeaderSize(t *testing.T) {
+	var g PacketGenerator
+	if n := g.MaxHeaderSize(); n <= 0 {
+		t.Errorf("MaxHeaderSize = %d", n)
+	}
+	if err := g.Reset(&Heap{Items: []Item{{ID: 0}}}, 1, 1472); err == nil {
+		t.Fatal("Reset accepted a NULL item")
+	}
+	_ = g.MaxHeaderSize()
+}
