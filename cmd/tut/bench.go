@@ -73,7 +73,7 @@ step 3 and the yardstick) unless --heaps says otherwise; the sweep sends
   sudo tut bench --plot packet-size.svg
   sudo tut bench --case step3-dummy,yardstick --runs 9
   tut bench --runs 1 --heaps 20    # a quick look; loopback only without root`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.validate(); err != nil {
 				return err

@@ -47,7 +47,7 @@ machine's own interfaces alone:
   ip netns exec tut tut dummy up
   ip netns exec tut tut dummy down
   ip netns del tut`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usagef("tut dummy needs a subcommand: up or down")
 		},
@@ -81,7 +81,7 @@ namespace it runs in; run it in a namespace of its own.`,
 		Example: `  ip netns add tut
   ip netns exec tut tut dummy up
   ip netns exec tut tut dummy up --name dummy2 --addr 192.168.32.1/24 --mtu 1500`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := parseDummyConfig(name, addr, mtu)
 			if err != nil {
@@ -123,7 +123,7 @@ func newDummyDownCmd() *cobra.Command {
 It removes only dummy and ifb links, never a link of another type.`,
 		Example: `  ip netns exec tut tut dummy down
   ip netns exec tut tut dummy down --name dummy2`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkLinkName(name); err != nil {
 				return err

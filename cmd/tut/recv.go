@@ -68,7 +68,7 @@ then 1.`,
 
   tut recv --descriptors --values 9000
   tut recv --timeout 5s 127.0.0.1:8888`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              maxOneArg,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			addr := defaultRecvAddr

@@ -35,8 +35,8 @@ and a benchmark.`,
 
 // commands holds the constructors of the subcommands, one per file.
 var commands = []func() *cobra.Command{
-	// Each command's file adds its constructor here, in the order help
-	// lists them.
+	// Each command's file adds its constructor here. (Help lists the
+	// commands in alphabetical order, whatever the order here.)
 	newSendCmd,
 	newRecvCmd,
 	newStepsCmd,
@@ -60,15 +60,18 @@ func usagef(format string, args ...any) error {
 }
 
 // isUsage reports whether err is a usage error. Cobra's own complaints
-// about arguments and unknown commands count too.
+// about unknown commands and flags count too; they are the only errors
+// that begin so. Errors from running a command never do, since each
+// command prefixes its own with its name: a system call's "invalid
+// argument" inside one is a failure, not misuse.
 func isUsage(err error) bool {
 	var u usageError
 	if errors.As(err, &u) {
 		return true
 	}
 	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "required flag", "invalid argument"} {
-		if strings.Contains(msg, p) {
+	for _, p := range []string{"unknown command ", "unknown flag: ", "unknown shorthand flag: ", "required flag(s) "} {
+		if strings.HasPrefix(msg, p) {
 			return true
 		}
 	}

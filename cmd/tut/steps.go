@@ -37,3 +37,12 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
+
+// maxOneArg is a cobra.PositionalArgs that allows at most one argument and
+// makes any more a usage error.
+func maxOneArg(cmd *cobra.Command, args []string) error {
+	if len(args) > 1 {
+		return usagef("%s takes at most one argument, got %d: %q", cmd.Name(), len(args), args)
+	}
+	return nil
+}
