@@ -175,17 +175,19 @@ func Run(ctx context.Context, opts Options) error {
 	// The clock stops once the last data heap has gone. The end of the
 	// stream carries no data, so timing it would only blur the rate.
 	elapsed := time.Since(start)
-	rate := float64(chunkSize) * float64(nHeaps) / elapsed.Seconds() / 1e6
-	if _, err := fmt.Fprintf(out, "%.2f MB/s\n", rate); err != nil {
-		return fmt.Errorf("writing the result: %w", err)
-	}
 
 	// The end-of-stream heap tells the receiver that nothing more is
-	// coming, so that it can stop.
+	// coming, so that it can stop. It goes before the result is written,
+	// so that the receiver stops even if writing the result fails.
 	var end spead.Heap
 	end.AddEnd()
 	if _, err := stream.SendHeap(ctx, &end); err != nil {
 		return fmt.Errorf("sending the end of the stream: %w", err)
+	}
+
+	rate := float64(chunkSize) * float64(nHeaps) / elapsed.Seconds() / 1e6
+	if _, err := fmt.Fprintf(out, "%.2f MB/s\n", rate); err != nil {
+		return fmt.Errorf("writing the result: %w", err)
 	}
 	return stream.Close()
 }

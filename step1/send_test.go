@@ -179,6 +179,29 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
+// TestRunEndsStreamWhenWritingFails checks that the receiver still hears
+// the end of the stream when the result cannot be written, and that Run
+// reports the failed write.
+func TestRunEndsStreamWhenWritingFails(t *testing.T) {
+	capture, err := sendtest.NewCapture(64<<20, 2, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer capture.Close()
+	opts := Options{Heaps: 1, Host: "127.0.0.1", Port: int(capture.Addr().Port()), Out: failingWriter{}}
+	if err := Run(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "writing the result") {
+		t.Errorf("Run = %v, want the failed write", err)
+	}
+	if _, err := capture.Wait(); err != nil {
+		t.Errorf("the end of the stream did not arrive: %v", err)
+	}
+}
+
+// failingWriter is an output that refuses every write, as a full disk does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left") }
+
 // TestRunCanceled checks that Run stops, with the context's error, when
 // its context has ended.
 func TestRunCanceled(t *testing.T) {
