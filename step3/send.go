@@ -36,7 +36,7 @@ const (
 )
 
 // Options are the choices a caller may make. The zero value of each field
-// means the tutorial's choice.
+// means the tutorial's choice, except for Host and Port, which have none.
 type Options struct {
 	// Heaps is how many data heaps to send; 0 means DefaultHeaps.
 	Heaps int

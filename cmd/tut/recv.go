@@ -41,7 +41,7 @@ type recvOptions struct {
 func newRecvCmd() *cobra.Command {
 	var o recvOptions
 	cmd := &cobra.Command{
-		Use:   "recv [flags] [HOST:]PORT",
+		Use:   "recv [flags] [[HOST:]PORT]",
 		Short: "Receive a SPEAD stream and show or check its heaps",
 		Long: `recv listens for a SPEAD stream on UDP, as spead2_recv does, and prints a
 line for each heap it receives. It listens on 127.0.0.1:8888, where steps 1
@@ -56,7 +56,7 @@ then bad_packets.REASON for each reason packets were dropped.
 
 --verify checks the tutorial's data: data heap k (heap counter k+1) has
 timestamp k*1048576 and 1048576 samples, all equal to int8(k) for
-"constant" (step 2) or all in [-100, 100) for "random" (step 1). Every
+"constant" (steps 2 and 3) or all in [-100, 100) for "random" (step 1). Every
 mismatch, every lost or incomplete heap, and a stream that stops without
 its end-of-stream heap is reported on stderr, and the exit status is
 then 1.`,
@@ -88,7 +88,7 @@ then 1.`,
 	f.BoolVar(&o.descriptors, "descriptors", false, "print each descriptor: ID, name, description, format, shape, dtype")
 	f.BoolVar(&o.values, "values", false, "print each item's value")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the statistics at the end")
-	f.StringVar(&o.verify, "verify", "", `check the tutorial's data: "random" (step 1) or "constant" (step 2)`)
+	f.StringVar(&o.verify, "verify", "", `check the tutorial's data: "random" (step 1) or "constant" (steps 2 and 3)`)
 	f.DurationVar(&o.timeout, "timeout", 0, "stop after this long without packets, e.g. 5s (default: wait for the end of the stream)")
 	f.IntVar(&o.maxHeaps, "max-heaps", recv.DefaultMaxHeaps, "heaps under construction at once")
 	f.Int64Var(&o.maxHeapLen, "max-heap-length", recv.DefaultMaxHeapLength, "largest heap payload to accept, in bytes; packets of longer heaps are dropped")
@@ -114,7 +114,7 @@ func (o *recvOptions) check() error {
 		return usagef("--quiet prints only the statistics; it cannot be combined with --descriptors or --values")
 	}
 	if o.timeout < 0 {
-		return usagef("--timeout must be positive, not %v", o.timeout)
+		return usagef("--timeout must not be negative, not %v", o.timeout)
 	}
 	if o.maxHeaps < 1 || o.maxHeaps > 1<<16 {
 		return usagef("--max-heaps must be from 1 to %d, not %d", 1<<16, o.maxHeaps)
@@ -239,6 +239,9 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 	if v != nil {
 		endCnt, ended := s.EndOfStream()
 		if n := v.finish(endCnt, ended); n > 0 {
+			if n == 1 {
+				return errors.New("verification failed: 1 problem")
+			}
 			return fmt.Errorf("verification failed: %d problems", n)
 		}
 	}

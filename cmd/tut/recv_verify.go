@@ -23,7 +23,7 @@ const (
 
 // verifier checks heaps against the tutorial's data.
 type verifier struct {
-	constant bool // constant fill (step 2), else random (step 1)
+	constant bool // constant fill (steps 2 and 3), else random (step 1)
 	w        io.Writer
 	good     map[uint64]bool // heap counters that passed
 	seen     map[uint64]bool // heap counters received at all

@@ -33,7 +33,9 @@ as "N.NN MB/s", then sends the end of the stream.
   step 3  9000-byte packets, 10000 heaps, to HOST PORT
 
 Steps 1 and 2 always send to 127.0.0.1:8888; step 3 needs HOST (an IP
-address) and PORT. Nothing needs to listen: the packets are simply dropped.
+address) and PORT. Nothing needs to listen: at loopback the kernel drops
+the packets, answering each with an ICMP error that costs the sender a
+little; on the dummy interface they are simply dropped.
 Packets too big for the MTU of the route are refused before anything is sent.
 On a terminal, sends that take more than a second show their progress on
 stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
@@ -119,10 +121,15 @@ func sendStage(ctx context.Context, n int, st stage, opts stepOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	// The first Ctrl-C cancels the send; stop restores the default, so a
-	// second one ends the program at once.
+	// The first Ctrl-C cancels the send. Then stop restores the default
+	// at once, so that a second one ends the program even while the
+	// stage winds down.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	if isTerminal(os.Stderr) {
 		p := newProgress(os.Stderr)
 		defer p.clear()
