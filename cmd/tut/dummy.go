@@ -120,7 +120,10 @@ func newDummyDownCmd() *cobra.Command {
 
   ip link del dummy1
 
-It removes only dummy and ifb links, never a link of another type.`,
+It removes only the dummy and ifb links that tut dummy up made, which it
+marks with the alias "tut dummy", never another link: not one of another
+type, nor one made otherwise, such as the ifb0 and ifb1 that loading the
+ifb module creates.`,
 		Example: `  ip netns exec tut tut dummy down
   ip netns exec tut tut dummy down --name dummy2`,
 		Args: noArgs,

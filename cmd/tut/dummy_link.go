@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -46,6 +47,12 @@ func dummyUp(cfg dummyConfig, stderr io.Writer) (kind string, err error) {
 		}
 	}()
 
+	// The alias marks the link as one tut made, so that down removes
+	// only such links and never, say, the ifb0 and ifb1 that loading
+	// the ifb module creates.
+	if err := netlink.LinkSetAlias(link, dummyAlias); err != nil {
+		return "", linkError("marking "+cfg.name+" as tut's", err)
+	}
 	if err := netlink.LinkSetMTU(link, cfg.mtu); err != nil {
 		if errors.Is(err, syscall.EINVAL) {
 			return "", fmt.Errorf("setting the MTU of %s to %d: the %s driver does not allow it: %w", cfg.name, cfg.mtu, link.Type(), err)
@@ -65,8 +72,12 @@ func dummyUp(cfg dummyConfig, stderr io.Writer) (kind string, err error) {
 	return link.Type(), nil
 }
 
-// dummyDown removes the link called name, if it is a dummy or ifb link,
-// and returns its type. A link of any other type is left alone.
+// dummyAlias is the alias (ip link set dev NAME alias ...) that
+// dummyUp gives the links it makes.
+const dummyAlias = "tut dummy"
+
+// dummyDown removes the link called name, if it is a dummy or ifb link
+// that dummyUp made, and returns its type. Any other link is left alone.
 func dummyDown(name string) (kind string, err error) {
 	link, err := netlink.LinkByName(name)
 	if err != nil {
@@ -77,13 +88,25 @@ func dummyDown(name string) (kind string, err error) {
 	}
 	switch t := link.Type(); t {
 	case "dummy", "ifb":
+		if a := link.Attrs().Alias; a != dummyAlias {
+			return "", fmt.Errorf("%s is %s link that tut dummy up did not make (its alias is %q, not %q); left as it is: remove it with \"ip link del %s\" if you mean to", name, withArticle(t), a, dummyAlias, name)
+		}
 	default:
-		return "", fmt.Errorf("%s is a %s link, not one tut dummy up makes (dummy or ifb); left as it is", name, t)
+		return "", fmt.Errorf("%s is %s link, not one tut dummy up makes (dummy or ifb); left as it is", name, withArticle(t))
 	}
 	if err := netlink.LinkDel(link); err != nil {
 		return "", linkError("removing link "+name, err)
 	}
 	return link.Type(), nil
+}
+
+// withArticle puts "a" or "an" before a link type, as English wants it
+// said: "a dummy", "an ifb".
+func withArticle(t string) string {
+	if t != "" && strings.ContainsRune("aeiou", rune(t[0])) {
+		return "an " + t
+	}
+	return "a " + t
 }
 
 // otherLinks returns the names of the links in the calling thread's
