@@ -15,28 +15,33 @@ const (
 	udpIPv6Overhead = 48
 )
 
-// routeMTU returns the interface the kernel would send to dest through
-// and the MTU that applies: the route's own MTU if it has one, else the
-// interface's.
-func routeMTU(dest netip.Addr) (dev string, mtu int, err error) {
+// routeMTU returns the interface the kernel would send to dest through,
+// its link type, and the MTU that applies: the route's own MTU if it has
+// one, else the interface's.
+func routeMTU(dest netip.Addr) (dev, kind string, mtu int, err error) {
+	if dest.Zone() != "" {
+		// The route depends on the zone's interface, which a plain
+		// route lookup does not take into account.
+		return "", "", 0, fmt.Errorf("looking up the route to %v: addresses with a zone are not looked up", dest)
+	}
 	dest = dest.Unmap()
 	routes, err := netlink.RouteGet(dest.AsSlice())
 	if err != nil {
-		return "", 0, fmt.Errorf("looking up the route to %v: %w", dest, err)
+		return "", "", 0, fmt.Errorf("looking up the route to %v: %w", dest, err)
 	}
 	if len(routes) == 0 {
-		return "", 0, fmt.Errorf("looking up the route to %v: no route", dest)
+		return "", "", 0, fmt.Errorf("looking up the route to %v: no route", dest)
 	}
 	r := routes[0]
 	link, err := netlink.LinkByIndex(r.LinkIndex)
 	if err != nil {
-		return "", 0, fmt.Errorf("looking up interface %d, the route to %v: %w", r.LinkIndex, dest, err)
+		return "", "", 0, fmt.Errorf("looking up interface %d, the route to %v: %w", r.LinkIndex, dest, err)
 	}
 	mtu = link.Attrs().MTU
 	if r.MTU > 0 && r.MTU < mtu {
 		mtu = r.MTU
 	}
-	return link.Attrs().Name, mtu, nil
+	return link.Attrs().Name, link.Type(), mtu, nil
 }
 
 // checkPathMTU returns an error, saying the packet size, the MTU and how
@@ -46,21 +51,39 @@ func routeMTU(dest netip.Addr) (dev string, mtu int, err error) {
 // UDP cannot be expected to reassemble at speed. If the route cannot be
 // looked up it returns nil: the send itself will then say what is wrong.
 func checkPathMTU(dest netip.Addr, packetSize int) error {
-	dev, mtu, err := routeMTU(dest)
+	dev, kind, mtu, err := routeMTU(dest)
 	if err != nil {
 		return nil
 	}
-	overhead := udpIPv4Overhead
+	return mtuAdvice(dest, packetSize, dev, kind, mtu)
+}
+
+// mtuAdvice returns nil if packets of packetSize bytes to dest fit the
+// MTU of dev, a link of type kind, and otherwise an error that says what
+// to do about it.
+func mtuAdvice(dest netip.Addr, packetSize int, dev, kind string, mtu int) error {
+	ip, overhead := "IP", udpIPv4Overhead
 	if dest.Unmap().Is6() {
-		overhead = udpIPv6Overhead
+		ip, overhead = "IPv6", udpIPv6Overhead
 	}
-	if packetSize+overhead <= mtu {
+	need := packetSize + overhead
+	if need <= mtu {
 		return nil
 	}
 	fits := (mtu - overhead) &^ 7 // the stream's sizes are multiples of 8
-	return fmt.Errorf("%d-byte packets to %v do not fit the MTU of %s, %d bytes: IP and UDP headers add %d bytes, so the MTU must be at least %d; raise it (ip link set dev %s mtu %d, or tut dummy up --mtu %d for the dummy interface) or send packets of at most %d bytes (--packet-size %d)",
-		packetSize, dest, dev, mtu, overhead, packetSize+overhead, dev, suggestMTU(packetSize+overhead), suggestMTU(packetSize+overhead), fits, fits)
+	var raise string
+	switch {
+	case need > maxMTU:
+		raise = fmt.Sprintf("no link takes an MTU that large (they stop at %d, loopback at %d), so", maxMTU, maxMTU+1)
+	case kind == "dummy" || kind == "ifb":
+		raise = fmt.Sprintf("raise it (ip link set dev %s mtu %d, or tut dummy up --mtu %d for the dummy interface) or", dev, suggestMTU(need), suggestMTU(need))
+	default:
+		raise = fmt.Sprintf("raise it (ip link set dev %s mtu %d, if the link and the network allow) or", dev, suggestMTU(need))
+	}
+	return fmt.Errorf("%d-byte packets to %v do not fit the MTU of %s, %d bytes: %s and UDP headers add %d bytes, so the MTU must be at least %d; %s send packets of at most %d bytes (--packet-size %d)",
+		packetSize, dest, dev, mtu, ip, overhead, need, raise, fits, fits)
 }
+
 
 // checkStageMTU checks, before stage st sends with opts, that its
 // packets fit the MTU of the route to its destination (127.0.0.1 unless
@@ -80,7 +103,7 @@ func checkStageMTU(st stage, opts stepOptions) error {
 // as EMSGSIZE: "the route to 192.168.31.2 goes through dummy1, MTU 1500".
 // It returns "" if the route cannot be looked up.
 func mtuHint(dest netip.Addr) string {
-	dev, mtu, err := routeMTU(dest)
+	dev, _, mtu, err := routeMTU(dest)
 	if err != nil {
 		return ""
 	}

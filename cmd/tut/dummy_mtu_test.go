@@ -101,3 +101,45 @@ func TestCheckLinkName(t *testing.T) {
 		}
 	}
 }
+
+// TestMTUAdvice checks what a too-small MTU is said to need: the headers
+// of the destination's IP version, an MTU to set where a link can have it
+// (with tut dummy only for the links it makes), and the packet size that
+// fits.
+func TestMTUAdvice(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		dest       string
+		packetSize int
+		dev, kind  string
+		mtu        int
+		want       []string
+		not        []string
+	}{
+		{"fits", "192.168.31.2", 9000, "dummy1", "ifb", 9216, nil, nil},
+		{"dummy link", "192.168.31.2", 9000, "dummy1", "ifb", 1500,
+			[]string{"MTU of dummy1, 1500 bytes", "IP and UDP headers add 28", "at least 9028", "ip link set dev dummy1 mtu 9216", "tut dummy up --mtu 9216", "--packet-size 1472"}, nil},
+		{"other link", "10.0.0.2", 9000, "eth0", "device", 1500,
+			[]string{"ip link set dev eth0 mtu 9216", "--packet-size 1472"}, []string{"tut dummy"}},
+		{"IPv6", "fd00::2", 9000, "eth0", "device", 1500,
+			[]string{"IPv6 and UDP headers add 48", "at least 9048", "--packet-size 1448"}, nil},
+		{"beyond any link", "::1", 65504, "lo", "device", 65536,
+			[]string{"at least 65552", "no link takes an MTU that large", "--packet-size 65488"}, []string{"ip link set"}},
+	} {
+		err := mtuAdvice(netip.MustParseAddr(tt.dest), tt.packetSize, tt.dev, tt.kind, tt.mtu)
+		if (err == nil) != (tt.want == nil) {
+			t.Errorf("%s: got %v", tt.name, err)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %q does not say %q", tt.name, err, w)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(err.Error(), n) {
+				t.Errorf("%s: %q says %q", tt.name, err, n)
+			}
+		}
+	}
+}
