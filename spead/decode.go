@@ -24,12 +24,16 @@ var (
 // Packet is a decoded SPEAD packet. Its slices point into the bytes it was
 // parsed from.
 type Packet struct {
+	// Flavour is the packet's SPEAD flavour, from its header.
 	Flavour Flavour
+	// HeapCnt is the counter of the heap the packet belongs to.
 	HeapCnt uint64
 	// HeapLength is the heap's total payload length, or -1 when the
 	// packet does not say.
-	HeapLength    int64
+	HeapLength int64
+	// PayloadOffset is where the packet's payload lies in the heap's.
 	PayloadOffset int64
+	// PayloadLength is the number of payload bytes the packet carries.
 	PayloadLength int64
 	// Pointers holds the packet's item pointers other than the four
 	// that describe the packet itself, still encoded (big-endian).

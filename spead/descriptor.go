@@ -22,12 +22,17 @@ func (ff FormatField) String() string { return fmt.Sprintf("('%c', %d)", ff.Type
 // numpy header (DType, see [NumpyHeader]); a descriptor has one or the
 // other.
 type Descriptor struct {
-	ID          uint64
-	Name        string
+	// ID is the ID of the item described.
+	ID uint64
+	// Name is the item's name, by which receivers such as spead2's
+	// ItemGroup know it.
+	Name string
+	// Description says in words what the item is.
 	Description string
 	// Shape lists the dimensions; -1 marks a dimension of variable size.
-	// An empty shape is a scalar. With a numpy header the shape is
-	// usually in the header instead, and Shape is left empty.
+	// An empty shape is a scalar. With a numpy header the shape is in
+	// the header, which is what receivers go by; spead2's C++ tutorial
+	// leaves Shape empty then, and its Python ItemGroup repeats it.
 	Shape []int64
 	// Format is the SPEAD format list.
 	Format []FormatField

@@ -10,9 +10,13 @@ import (
 // NumpyHeader is the type of an item described the numpy way: a dtype
 // string such as "i1" or "<u2", the array order, and the shape.
 type NumpyHeader struct {
-	Descr        string
+	// Descr is the dtype string, such as "i1", "<u2" or ">f8".
+	Descr string
+	// FortranOrder says whether a multi-dimensional array is stored
+	// column by column (Fortran's order) rather than row by row (C's).
 	FortranOrder bool
-	Shape        []int64
+	// Shape lists the array's dimensions; an empty shape is a scalar.
+	Shape []int64
 }
 
 // ErrNumpyHeader is wrapped by the errors of numpy headers that do not
@@ -20,7 +24,9 @@ type NumpyHeader struct {
 var ErrNumpyHeader = errors.New("bad numpy header")
 
 // String writes the header as spead2's C++ tutorial does, for example
-// {'shape': (1048576,), 'fortran_order': False, 'descr': 'i1'}.
+// {'shape': (1048576,), 'fortran_order': False, 'descr': 'i1'}. A Descr
+// holding a single quote is written in double quotes, as Python writes
+// such a string, so that the header still parses.
 func (n NumpyHeader) String() string {
 	var b strings.Builder
 	b.WriteString("{'shape': (")
@@ -39,15 +45,24 @@ func (n NumpyHeader) String() string {
 	} else {
 		b.WriteString("False")
 	}
-	b.WriteString(", 'descr': '")
+	b.WriteString(", 'descr': ")
+	q := byte('\'')
+	if strings.ContainsRune(n.Descr, '\'') {
+		q = '"'
+	}
+	b.WriteByte(q)
 	b.WriteString(n.Descr)
-	b.WriteString("'}")
+	b.WriteByte(q)
+	b.WriteByte('}')
 	return b.String()
 }
 
 // ParseNumpyHeader parses the dictionary of a numpy header in the forms
 // numpy and spead2 write: keys 'descr', 'fortran_order' and 'shape' in
 // any order, with single or double quotes and optional trailing padding.
+// It is more lenient than spead2, which wants all three keys once each:
+// a missing key takes its zero value, and a one-element shape may lack
+// its trailing comma, as in (3).
 func ParseNumpyHeader(s string) (NumpyHeader, error) {
 	var n NumpyHeader
 	p := &numpyParser{s: strings.TrimRight(s, " \n\x00")}

@@ -190,6 +190,7 @@ func FuzzNumpyHeader(f *testing.F) {
 	f.Add("{'shape': (1048576,), 'fortran_order': False, 'descr': 'i1'}")
 	f.Add("{'descr': '<u2', 'fortran_order': True, 'shape': (3, 4), }   \n")
 	f.Add("{'shape': (), 'fortran_order': False, 'descr': 'f8'}")
+	f.Add(`{"descr": "i'1", "fortran_order": False, "shape": ()}`)
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := ParseNumpyHeader(s)
 		if err != nil {
