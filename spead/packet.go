@@ -14,6 +14,13 @@ import (
 // heap with too little payload to give every packet some gets a NULL item
 // pointer and zero padding.
 //
+// In one corner the bytes differ from spead2 4.4.1's, which there
+// contradicts its own layout: when one packet carries both the last bytes
+// of real payload and padding (a heap whose pointers need several
+// packets, with only a few bytes of payload), spead2 writes the zeros
+// before the real bytes, where this generator writes them after, at the
+// payload offsets the item pointers give.
+//
 // A PacketGenerator writes headers into memory the caller provides and
 // hands out the payload as slices of the items' own memory, so it copies
 // no payload and, once reused with [PacketGenerator.Reset], allocates

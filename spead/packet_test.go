@@ -353,3 +353,31 @@ func TestZeroGeneratorHeaderSize(t *testing.T) {
 	}
 	_ = g.MaxHeaderSize()
 }
+
+// TestPaddingAfterPayload pins the one layout in which we differ from
+// spead2 on purpose (see PacketGenerator): a packet that ends the real
+// payload and carries padding has the padding after the payload.
+func TestPaddingAfterPayload(t *testing.T) {
+	var h Heap
+	h.AddItem(0x1000, []byte{1, 2, 3, 4, 5})
+	pkts, err := AppendPackets(nil, &h, 1, 56)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, pkt := range pkts {
+		p, err := ParsePacket(pkt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(p.Payload, []byte{1, 2, 3, 4, 5}) {
+			found = true
+			if !bytes.HasSuffix(p.Payload, []byte{1, 2, 3, 4, 5, 0, 0, 0}) {
+				t.Errorf("packet payload % x: want the real bytes, then the padding", p.Payload)
+			}
+		}
+	}
+	if !found {
+		t.Error("no packet carries the item's bytes")
+	}
+}
