@@ -57,8 +57,9 @@ func ExampleNumpyHeader() {
 	// i1 [1048576]
 }
 
-// An item group sends each descriptor once, with the first heap that
-// carries the item, and then only the values that changed.
+// An item group sends each descriptor once, in the first heap it builds,
+// just before the item's value, as spead2's Python item groups do; after
+// that, only the values that changed.
 func ExampleItemGroup() {
 	g := spead.NewItemGroup(spead.DefaultFlavour)
 	g.Add(spead.Descriptor{ID: 0x1600, Name: "timestamp", Description: "Index of the first sample",
@@ -80,6 +81,6 @@ func ExampleItemGroup() {
 		fmt.Println(strings.Join(ids, " "))
 	}
 	// Output:
-	// 0x5 0x5 0x1600 0x3300
+	// 0x5 0x1600 0x5 0x3300
 	// 0x1600 0x3300
 }

@@ -7,9 +7,10 @@ import (
 )
 
 // ItemGroup declares a set of items once and turns their values into heaps,
-// in the manner of spead2's Python item groups: the first heap that carries
-// an item also carries its descriptor, and each heap carries only the
-// values set since the last one.
+// in the manner of spead2's Python item groups: the first heap built after
+// an item is declared carries its descriptor, each heap carries only the
+// values set since the last one, and a small value of fixed size travels
+// inside its item pointer, as spead2 sends it.
 type ItemGroup struct {
 	flavour Flavour
 	items   []*GroupItem
@@ -99,9 +100,38 @@ func (g *ItemGroup) SetBytes(name string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	it.item = Item{ID: it.ID, Data: b}
+	it.item = Item{ID: it.ID, Data: b, AllowImmediate: allowImmediate(&it.Descriptor)}
 	it.set, it.changed = true, true
 	return nil
+}
+
+// allowImmediate reports whether a value of the item d describes may
+// travel inside its item pointer when it is small enough, as spead2's
+// Python items allow: when its size is fixed (no dimension of variable
+// size) and its elements are whole bytes.
+func allowImmediate(d *Descriptor) bool {
+	shape := d.Shape
+	if d.DType != "" {
+		n, err := ParseNumpyHeader(d.DType)
+		if err != nil {
+			return false
+		}
+		shape = n.Shape
+	} else {
+		bits := 0
+		for _, ff := range d.Format {
+			bits += ff.Bits
+		}
+		if bits == 0 || bits%8 != 0 {
+			return false
+		}
+	}
+	for _, dim := range shape {
+		if dim < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // SetInt8s sets an int8 array item (numpy descr 'i1', or format
@@ -114,7 +144,8 @@ func (g *ItemGroup) SetInt8s(name string, v []int8) error {
 	if !isInt8(&it.Descriptor) {
 		return fmt.Errorf("item group: %s is not an int8 array", name)
 	}
-	it.item = Item{ID: it.ID, Data: unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v))}
+	it.item = Item{ID: it.ID, Data: unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)),
+		AllowImmediate: allowImmediate(&it.Descriptor)}
 	it.set, it.changed = true, true
 	return nil
 }
@@ -128,9 +159,10 @@ func isInt8(d *Descriptor) bool {
 	return len(d.Format) == 1 && d.Format[0] == FormatField{Type: 'i', Bits: 8}
 }
 
-// Heap returns a heap with the descriptors of items not yet described,
-// then the values set since the last heap, in the order the items were
-// declared.
+// Heap returns a heap with, item by item in the order they were declared,
+// the descriptor of each item not yet described and the value of each item
+// set since the last heap: spead2's Python item groups put them in the
+// same order.
 func (g *ItemGroup) Heap() (*Heap, error) {
 	h := NewHeap(g.flavour)
 	if err := g.FillHeap(h); err != nil {
@@ -150,8 +182,6 @@ func (g *ItemGroup) FillHeap(h *Heap) error {
 			}
 			it.described = true
 		}
-	}
-	for _, it := range g.items {
 		if it.changed {
 			h.Items = append(h.Items, it.item)
 			it.changed = false

@@ -48,18 +48,25 @@ func TestItemGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Three descriptors, then the three values: the 40-bit value is an
-	// immediate, the 64-bit one is 8 addressed bytes.
+	// Item by item, as spead2 orders them, each descriptor then its
+	// value: the 40-bit value is an immediate, the 64-bit one is 8
+	// addressed bytes, and the 4 bytes of adc, of fixed size, may travel
+	// in their pointer.
 	if len(h.Items) != 6 {
 		t.Fatalf("first heap has %d items, want 6", len(h.Items))
 	}
-	if it := h.Items[3]; !it.Immediate || it.Value != 1<<39 {
+	for i, id := range []uint64{DescriptorID, 0x1600, DescriptorID, 0x1601, DescriptorID, 0x3300} {
+		if h.Items[i].ID != id {
+			t.Errorf("item %d has ID %#x, want %#x", i, h.Items[i].ID, id)
+		}
+	}
+	if it := h.Items[1]; !it.Immediate || it.Value != 1<<39 {
 		t.Errorf("timestamp item %+v", it)
 	}
-	if it := h.Items[4]; it.Immediate || len(it.Data) != 8 || it.Data[0] != 0x80 {
+	if it := h.Items[3]; it.Immediate || len(it.Data) != 8 || it.Data[0] != 0x80 {
 		t.Errorf("big item %+v", it)
 	}
-	if it := h.Items[5]; string(it.Data) != "\xff\x02\xfd\x04" {
+	if it := h.Items[5]; string(it.Data) != "\xff\x02\xfd\x04" || !it.AllowImmediate {
 		t.Errorf("adc item %+v", it)
 	}
 	checkRoundTrip(t, h, 1, 1472)
