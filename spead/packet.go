@@ -18,8 +18,10 @@ import (
 // contradicts its own layout: when one packet carries both the last bytes
 // of real payload and padding (a heap whose pointers need several
 // packets, with only a few bytes of payload), spead2 writes the zeros
-// before the real bytes, where this generator writes them after, at the
-// payload offsets the item pointers give.
+// before the real bytes, so that a receiver puts zeros where the last
+// item's last bytes belong; this generator writes them after, at the
+// payload offsets the item pointers give. TestSpead2ItemGroupGolden
+// checks both layouts against spead2's own packets.
 //
 // A PacketGenerator writes headers into memory the caller provides and
 // hands out the payload as slices of the items' own memory, so it copies
