@@ -3,7 +3,7 @@ package spead
 // This test holds the ItemGroup, and packets whose item pointers spread
 // over several packets, to what spead2's own C++ sender puts on the wire.
 //
-// How the golden files testdata/spead2/itemgroup_*.txt were made: with
+// How the golden files testdata/spead2-itemgroup/*.txt were made: with
 // the spead2 build described in spead2_golden_test.go, a throwaway C++
 // program (not part of this repository) sent three heaps with
 // spead2::send::udp_stream to a UDP listener on 127.0.0.1, once with a
@@ -44,7 +44,7 @@ import (
 func TestSpead2ItemGroupGolden(t *testing.T) {
 	for _, size := range []int{1472, 64} {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {
-			want := readHexPackets(t, fmt.Sprintf("testdata/spead2/itemgroup_%d.txt", size))
+			want := readHexPackets(t, fmt.Sprintf("testdata/spead2-itemgroup/%d.txt", size))
 
 			g := NewItemGroup(DefaultFlavour)
 			for _, d := range []Descriptor{
