@@ -163,6 +163,12 @@ func parseDummyConfig(name, addr string, mtu int) (dummyConfig, error) {
 	if err != nil {
 		return dummyConfig{}, usagef("--addr %q is not an address with a prefix length, such as %s", addr, defaultDummyAddr)
 	}
+	// The link needs a subnet of its own with room for the address sent
+	// to, and must not take over every route: an IPv4 unicast address
+	// with a prefix of 8 to 30 bits.
+	if a := p.Addr(); !a.Is4() || !a.IsGlobalUnicast() || p.Bits() < 8 || p.Bits() > 30 {
+		return dummyConfig{}, usagef("--addr %s: want an IPv4 unicast address with a prefix of 8 to 30 bits, such as %s", addr, defaultDummyAddr)
+	}
 	if mtu < minMTU || mtu > maxMTU {
 		return dummyConfig{}, usagef("--mtu %d is outside %d to %d", mtu, minMTU, maxMTU)
 	}

@@ -104,10 +104,12 @@ func parseDestination(n int, st stage, args []string, opts *stepOptions) error {
 	if err != nil {
 		return usagef("host %q is not an IP address", args[0])
 	}
-	port, err := strconv.Atoi(args[1])
+	// ParseUint, unlike Atoi, refuses a sign, as in "+8888".
+	p, err := strconv.ParseUint(args[1], 10, 32)
 	if err != nil {
 		return usagef("port %q is not a number", args[1])
 	}
+	port := int(p)
 	if port < 1 || port > 65535 {
 		return usagef("port %d is out of range 1 to 65535", port)
 	}
