@@ -11,7 +11,8 @@
 //
 // This package holds the wire format only, with no sockets in sight: the
 // [Flavour], [Heap] and [Descriptor] types, the [PacketGenerator] that
-// splits a heap into packets byte for byte as spead2's sender does, a
+// splits a heap into packets byte for byte as spead2's sender does (in
+// all but one corner, where spead2 corrupts a heap; see PacketGenerator), a
 // [ParsePacket] decoder, and an [ItemGroup] in the manner of spead2's
 // Python item groups. Package send moves packets over UDP; package recv
 // receives and reassembles them.

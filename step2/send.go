@@ -59,8 +59,8 @@ type state struct {
 	heap    spead.Heap  // the heap that carries timestamp and samples
 }
 
-// Run sends heaps of ADC samples to a UDP receiver, writes the rate at
-// which it sent them to opts.Out as "N.NN MB/s", and ends the stream.
+// Run sends heaps of ADC samples to a UDP receiver, ends the stream, and
+// writes the rate at which it sent them to opts.Out as "N.NN MB/s".
 // It stops early, with an error, if ctx ends.
 func Run(ctx context.Context, opts Options) error {
 	nHeaps := cmp.Or(opts.Heaps, DefaultHeaps)

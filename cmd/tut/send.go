@@ -25,8 +25,8 @@ func newSendCmd() *cobra.Command {
 		Use:   "send --step N [HOST PORT]",
 		Short: "Run a stage of the sender tutorial",
 		Long: `send runs stage N of the spead2 sender tutorial: it sends heaps of 1 MiB of
-int8 samples, pipelined with two heaps in flight, prints the rate on stdout
-as "N.NN MB/s", then sends the end of the stream.
+int8 samples, pipelined with two heaps in flight, sends the end of the
+stream, then prints the rate on stdout as "N.NN MB/s".
 
   step 1  random samples, 100 heaps to 127.0.0.1:8888, 1472-byte packets
   step 2  heap i filled with int8(i)

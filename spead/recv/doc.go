@@ -15,5 +15,6 @@
 // The receiver is built for a hostile network: a packet that is malformed,
 // inconsistent with its heap or a duplicate is counted in [Stats] under its
 // [Reason] and dropped. Nothing a packet claims makes the receiver allocate
-// more than its [Config] allows.
+// more than its [Config] allows, and a value that would take more than
+// 256 MiB decoded is refused by [DecodeValue] with [ErrValue].
 package recv

@@ -39,7 +39,9 @@ const maxDecodedBytes = 256 << 20
 // A scalar (empty shape) is the type itself; an array is a flat slice of
 // it, in the order the bytes arrive, with the shape returned alongside.
 // []int8 and []uint8 values share memory with raw.Data. An immediate item
-// holds the flavour's immediate size in bytes, right-aligned.
+// holds the flavour's immediate size in bytes, right-aligned. A value that
+// would take more than 256 MiB decoded (narrow fields grow into their Go
+// types) is refused with ErrValue.
 func DecodeValue(d *spead.Descriptor, raw spead.RawItem, f spead.Flavour) (any, []int64, error) {
 	data := raw.Data
 	if raw.Immediate {
