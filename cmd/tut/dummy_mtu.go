@@ -84,7 +84,6 @@ func mtuAdvice(dest netip.Addr, packetSize int, dev, kind string, mtu int) error
 		packetSize, dest, dev, mtu, ip, overhead, need, raise, fits, fits)
 }
 
-
 // checkStageMTU checks, before stage st sends with opts, that its
 // packets fit the MTU of the route to its destination (127.0.0.1 unless
 // opts says otherwise); see checkPathMTU. tut send calls it so that
