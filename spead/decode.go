@@ -35,8 +35,8 @@ type Packet struct {
 	PayloadOffset int64
 	// PayloadLength is the number of payload bytes the packet carries.
 	PayloadLength int64
-	// Pointers holds the packet's item pointers other than the four
-	// that describe the packet itself, still encoded (big-endian).
+	// Pointers holds all the packet's item pointers, the four that
+	// describe the packet itself included, still encoded (big-endian).
 	Pointers []byte
 	// Payload is the packet's share of the heap's payload.
 	Payload []byte

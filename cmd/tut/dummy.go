@@ -47,8 +47,10 @@ machine's own interfaces alone:
   ip netns exec tut tut dummy up
   ip netns exec tut tut dummy down
   ip netns del tut`,
-		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q for \"tut dummy\": its commands are up and down", args[0])
+			}
 			return usagef("tut dummy needs a subcommand: up or down")
 		},
 	}

@@ -18,8 +18,12 @@ import (
 // it removes the link again.
 func dummyUp(cfg dummyConfig, stderr io.Writer) (kind string, err error) {
 	if l, err := netlink.LinkByName(cfg.name); err == nil {
-		return "", fmt.Errorf("a link named %s already exists (type %s); left as it is: remove it with \"tut dummy down --name %s\" or choose another --name",
-			cfg.name, l.Type(), cfg.name)
+		remove := fmt.Sprintf("tut dummy down --name %s", cfg.name)
+		if l.Attrs().Alias != dummyAlias {
+			remove = fmt.Sprintf("ip link del %s, if you mean to (tut dummy up did not make it)", cfg.name)
+		}
+		return "", fmt.Errorf("a link named %s already exists (type %s); left as it is: remove it with %s, or choose another --name",
+			cfg.name, l.Type(), remove)
 	} else if !isLinkNotFound(err) {
 		return "", linkError("looking for link "+cfg.name, err)
 	}

@@ -76,7 +76,7 @@ func mtuAdvice(dest netip.Addr, packetSize int, dev, kind string, mtu int) error
 	case need > maxMTU:
 		raise = fmt.Sprintf("no link takes an MTU that large (they stop at %d, loopback at %d), so", maxMTU, maxMTU+1)
 	case kind == "dummy" || kind == "ifb":
-		raise = fmt.Sprintf("raise it (ip link set dev %s mtu %d, or tut dummy down then tut dummy up --mtu %d for the dummy interface) or", dev, suggestMTU(need), suggestMTU(need))
+		raise = fmt.Sprintf("raise it (ip link set dev %s mtu %d) or", dev, suggestMTU(need))
 	default:
 		raise = fmt.Sprintf("raise it (ip link set dev %s mtu %d, if the link and the network allow) or", dev, suggestMTU(need))
 	}

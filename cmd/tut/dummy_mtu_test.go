@@ -118,7 +118,7 @@ func TestMTUAdvice(t *testing.T) {
 	}{
 		{"fits", "192.168.31.2", 9000, "dummy1", "ifb", 9216, nil, nil},
 		{"dummy link", "192.168.31.2", 9000, "dummy1", "ifb", 1500,
-			[]string{"MTU of dummy1, 1500 bytes", "IP and UDP headers add 28", "at least 9028", "ip link set dev dummy1 mtu 9216", "tut dummy up --mtu 9216", "--packet-size 1472"}, nil},
+			[]string{"MTU of dummy1, 1500 bytes", "IP and UDP headers add 28", "at least 9028", "raise it (ip link set dev dummy1 mtu 9216)", "--packet-size 1472"}, nil},
 		{"other link", "10.0.0.2", 9000, "eth0", "device", 1500,
 			[]string{"ip link set dev eth0 mtu 9216", "--packet-size 1472"}, []string{"tut dummy"}},
 		{"IPv6", "fd00::2", 9000, "eth0", "device", 1500,

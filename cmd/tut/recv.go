@@ -114,7 +114,7 @@ func (o *recvOptions) check() error {
 		return usagef("--quiet prints only the statistics; it cannot be combined with --descriptors or --values")
 	}
 	if o.timeout < 0 {
-		return usagef("--timeout must not be negative, not %v", o.timeout)
+		return usagef("--timeout must not be negative (got %v)", o.timeout)
 	}
 	if o.maxHeaps < 1 || o.maxHeaps > 1<<16 {
 		return usagef("--max-heaps must be from 1 to %d, not %d", 1<<16, o.maxHeaps)

@@ -104,15 +104,16 @@ func parseDestination(n int, st stage, args []string, opts *stepOptions) error {
 	if err != nil {
 		return usagef("host %q is not an IP address", args[0])
 	}
-	// ParseUint, unlike Atoi, refuses a sign, as in "+8888".
-	p, err := strconv.ParseUint(args[1], 10, 32)
-	if err != nil {
+	// ParseUint, unlike Atoi, refuses a sign, as in "+8888"; a number
+	// too large for it is out of range, not "not a number".
+	p, err := strconv.ParseUint(args[1], 10, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return usagef("port %q is not a number", args[1])
 	}
-	port := int(p)
-	if port < 1 || port > 65535 {
-		return usagef("port %d is out of range 1 to 65535", port)
+	if err != nil || p < 1 || p > 65535 {
+		return usagef("port %s is out of range 1 to 65535", args[1])
 	}
+	port := int(p)
 	opts.Host, opts.Port = addr.String(), port
 	return nil
 }

@@ -15,6 +15,7 @@
 // The receiver is built for a hostile network: a packet that is malformed,
 // inconsistent with its heap or a duplicate is counted in [Stats] under its
 // [Reason] and dropped. Nothing a packet claims makes the receiver allocate
-// more than its [Config] allows, and a value that would take more than
-// 256 MiB decoded is refused by [DecodeValue] with [ErrValue].
+// more than its [Config] allows, and [DecodeValue] refuses, with
+// [ErrValue], a value of a format list that would take more than 256 MiB
+// decoded (a numpy value takes no more memory than its bytes).
 package recv

@@ -41,7 +41,8 @@ const maxDecodedBytes = 256 << 20
 // []int8 and []uint8 values share memory with raw.Data. An immediate item
 // holds the flavour's immediate size in bytes, right-aligned. A value that
 // would take more than 256 MiB decoded (narrow fields grow into their Go
-// types) is refused with ErrValue.
+// types) is refused with ErrValue; a numpy value takes no more memory
+// than its bytes.
 func DecodeValue(d *spead.Descriptor, raw spead.RawItem, f spead.Flavour) (any, []int64, error) {
 	data := raw.Data
 	if raw.Immediate {

@@ -57,7 +57,9 @@ type Config struct {
 	// tenth of the sender's time per 1 MiB heap in a virtual machine. A
 	// waiter still awake costs the sender nothing, and costs the machine
 	// a CPU that was otherwise idle. With GOMAXPROCS 1 there is no CPU to
-	// spare and Wait never spins.
+	// spare and Wait never spins. A waiter locked to its OS thread
+	// (runtime.LockOSThread) pays two thread switches a Wait, since the
+	// spin first lets other goroutines run; set WaitSpin to 0 there.
 	WaitSpin time.Duration
 }
 
