@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -225,7 +224,7 @@ func runBench(ctx context.Context, opts benchOptions, stdout, stderr io.Writer) 
 // canceled, as by Ctrl-C.
 func interrupted(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		return errors.New("bench interrupted")
+		return fmt.Errorf("bench %w", errInterrupted)
 	}
 	return err
 }

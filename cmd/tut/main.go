@@ -13,6 +13,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
@@ -21,18 +22,33 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
-// run executes the command line and returns the exit code: 0 on success,
-// 2 for a usage error, 1 for anything that went wrong at run time.
+// run executes the command line and returns the exit code; see exitCode.
 func run(args []string) int {
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()
-	if err == nil {
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "tut: %v\n", err)
+	}
+	return exitCode(err)
+}
+
+// errInterrupted is wrapped by the errors of commands stopped by Ctrl-C.
+var errInterrupted = errors.New("interrupted")
+
+// exitCode returns the exit code for the error a command returned: 0 on
+// success, 2 for a usage error, 130 when Ctrl-C stopped it (128 plus
+// SIGINT's number, as shells report a program killed by it), 1 for
+// anything else that went wrong at run time.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
 		return 0
-	}
-	fmt.Fprintf(os.Stderr, "tut: %v\n", err)
-	if isUsage(err) {
+	case isUsage(err):
 		return 2
+	case errors.Is(err, errInterrupted):
+		return 130
+	default:
+		return 1
 	}
-	return 1
 }

@@ -140,7 +140,7 @@ func sendStage(ctx context.Context, n int, st stage, opts stepOptions) error {
 	}
 	err := st.run(ctx, opts)
 	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return fmt.Errorf("send: step %d interrupted", n)
+		return fmt.Errorf("send: step %d %w", n, errInterrupted)
 	}
 	if err != nil {
 		return fmt.Errorf("send: step %d: %w", n, err)

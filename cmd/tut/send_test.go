@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -64,4 +66,22 @@ func regularFile(t *testing.T) *os.File {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// TestExitCode checks the exit code each kind of error gets.
+func TestExitCode(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{usagef("bad flag"), 2},
+		{fmt.Errorf("send: step 2 %w", errInterrupted), 130},
+		{fmt.Errorf("bench %w", errInterrupted), 130},
+		{errors.New("recv: listen udp: bind: invalid argument"), 1},
+	} {
+		if got := exitCode(tt.err); got != tt.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
 }
