@@ -133,7 +133,7 @@ func startDrain(e *benchEnv) (*drain, error) {
 	}
 	// A smaller buffer than asked for only means more drops at the
 	// receiver; the sender's rate is what bench measures.
-	_ = setReadBuffer(conn, drainBufferSize)
+	_ = sendtest.SetReceiveBuffer(conn, drainBufferSize)
 	d := &drain{conn: conn, done: make(chan struct{})}
 	go d.run()
 	return d, nil

@@ -228,9 +228,9 @@ func TestWrapSendError(t *testing.T) {
 		dest string
 		want []string
 	}{
-		{"192.168.31.2:8888", []string{"192.168.31.2:8888", "9000-byte packet", "IP and UDP headers add 28 bytes", "at least 9028", "lower the max packet size"}},
-		{"[::ffff:192.168.31.2]:8888", []string{"IP and UDP headers add 28 bytes", "at least 9028"}},
-		{"[fd00::2]:8888", []string{"[fd00::2]:8888", "IPv6 and UDP headers add 48 bytes", "at least 9048"}},
+		{"127.0.0.1:8888", []string{"127.0.0.1:8888", "9000-byte packet", "IP and UDP headers add 28 bytes", "at least 9028", "lower the max packet size"}},
+		{"[::ffff:127.0.0.1]:8888", []string{"IP and UDP headers add 28 bytes", "at least 9028"}},
+		{"[::1]:8888", []string{"[::1]:8888", "IPv6 and UDP headers add 48 bytes", "at least 9048"}},
 	} {
 		err := wrapSendError(syscall.EMSGSIZE, 9000, netip.MustParseAddrPort(tt.dest))
 		if !errors.Is(err, syscall.EMSGSIZE) {
