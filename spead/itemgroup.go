@@ -19,13 +19,16 @@ type ItemGroup struct {
 }
 
 // GroupItem is one item of an [ItemGroup]: its descriptor and its current
-// value.
+// value. Its Descriptor is for reading: the group checked it, and worked
+// out how to send its values, when the item was declared.
 type GroupItem struct {
 	Descriptor
 	item      Item // the value as it goes into a heap
 	set       bool // a value has been set
 	changed   bool // set since the last heap
 	described bool // its descriptor has gone out
+	immediate bool // small values may travel in the pointer (allowImmediate)
+	int8s     bool // it is an int8 array (isInt8)
 }
 
 // NewItemGroup returns an empty item group for heaps of flavour f; the zero
@@ -49,7 +52,9 @@ func (g *ItemGroup) Add(d Descriptor) (*GroupItem, error) {
 	if _, err := d.AppendEncode(nil, g.flavour); err != nil {
 		return nil, fmt.Errorf("item group: %w", err)
 	}
-	it := &GroupItem{Descriptor: d}
+	// What the descriptor says of the values is worked out once here,
+	// not at every Set: a numpy header takes parsing.
+	it := &GroupItem{Descriptor: d, immediate: allowImmediate(&d), int8s: isInt8(&d)}
 	g.items = append(g.items, it)
 	g.byName[d.Name] = it
 	g.byID[d.ID] = it
@@ -100,7 +105,7 @@ func (g *ItemGroup) SetBytes(name string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	it.item = Item{ID: it.ID, Data: b, AllowImmediate: allowImmediate(&it.Descriptor)}
+	it.item = Item{ID: it.ID, Data: b, AllowImmediate: it.immediate}
 	it.set, it.changed = true, true
 	return nil
 }
@@ -141,11 +146,11 @@ func (g *ItemGroup) SetInt8s(name string, v []int8) error {
 	if err != nil {
 		return err
 	}
-	if !isInt8(&it.Descriptor) {
+	if !it.int8s {
 		return fmt.Errorf("item group: %s is not an int8 array", name)
 	}
 	it.item = Item{ID: it.ID, Data: unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)),
-		AllowImmediate: allowImmediate(&it.Descriptor)}
+		AllowImmediate: it.immediate}
 	it.set, it.changed = true, true
 	return nil
 }
