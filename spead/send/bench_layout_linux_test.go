@@ -1,12 +1,10 @@
-//go:build linux
-
 package send
 
 import (
 	"context"
 	"testing"
 
-	"github.com/gospead/tutorial/spead/send/internal/mmsg"
+	"github.com/gospead/tutorial/spead/internal/udpbatch"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,10 +36,10 @@ func BenchmarkIovecLayoutIfb(b *testing.B) {
 	headers := make([]byte, 64*72)
 	for _, layout := range []string{"contig", "split", "contig-64"} {
 		b.Run(layout, func(b *testing.B) {
-			var c *mmsg.Conn
+			var c *udpbatch.Conn
 			err := sb.Do(func() error {
 				var err error
-				c, err = mmsg.Open(unix.AF_INET)
+				c, err = udpbatch.Open(unix.AF_INET)
 				return err
 			})
 			if err != nil {
@@ -51,7 +49,7 @@ func BenchmarkIovecLayoutIfb(b *testing.B) {
 			if err := c.SetSendBuffer(DefaultBufferSize); err != nil {
 				b.Fatal(err)
 			}
-			sa, err := mmsg.NewSockaddr(sb.Sink(8888), unix.AF_INET)
+			sa, err := udpbatch.NewSockaddr(sb.Sink(8888), unix.AF_INET)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -62,7 +60,7 @@ func BenchmarkIovecLayoutIfb(b *testing.B) {
 			)
 			add := func(p []byte) {
 				var v unix.Iovec
-				mmsg.SetIovec(&v, p)
+				udpbatch.SetIovec(&v, p)
 				iovs = append(iovs, v)
 			}
 			for k := range n {
@@ -78,8 +76,8 @@ func BenchmarkIovecLayoutIfb(b *testing.B) {
 				}
 			}
 			first = append(first, len(iovs))
-			perMsg := mmsg.MaxGSOBytes / size
-			var batch mmsg.Batch
+			perMsg := udpbatch.MaxGSOBytes / size
+			var batch udpbatch.Batch
 			b.SetBytes(n * size)
 			c0 := processCPU()
 			for b.Loop() {

@@ -187,7 +187,7 @@ func (s *Stream) run() {
 	// into the ifb sink, and still about 8% (0.75 against 0.81 of the
 	// yardstick) once waiters spin (Config.WaitSpin); for step 3 it
 	// made no difference either way. Since sendmmsg became a raw system
-	// call (see mmsg.Conn.Send) it costs about 20% again: 10.0 to 10.7
+	// call (see udpbatch.Conn.Send) it costs about 20% again: 10.0 to 10.7
 	// against 12.7 to 13.0 GB/s in BenchmarkSendIfb/fastest, four runs
 	// each in turn. The system calls, not the thread, are what the
 	// kernel's send path keys its state on.

@@ -9,12 +9,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gospead/tutorial/spead/send/internal/mmsg"
+	"github.com/gospead/tutorial/spead/internal/udpbatch"
 )
 
 // DefaultBufferSize is the socket send buffer a UDP stream asks for, as in
 // spead2.
-const DefaultBufferSize = mmsg.SendBuffer
+const DefaultBufferSize = udpbatch.SendBuffer
 
 // NewUDPStream returns a stream that sends to the given UDP endpoints; a
 // heap goes to the first unless its send names another by index. The

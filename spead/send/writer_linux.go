@@ -1,5 +1,3 @@
-//go:build linux
-
 package send
 
 import (
@@ -7,7 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/gospead/tutorial/spead/send/internal/mmsg"
+	"github.com/gospead/tutorial/spead/internal/udpbatch"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,7 +14,7 @@ func newUDPWriter(endpoints []netip.AddrPort, cfg Config, kind writerKind) (writ
 	if kind == writerPortable {
 		return newPortableWriter(endpoints, cfg)
 	}
-	c, err := mmsg.OpenFor(endpoints...)
+	c, err := udpbatch.OpenFor(endpoints...)
 	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)
 	}
@@ -31,49 +29,43 @@ func newUDPWriter(endpoints []netip.AddrPort, cfg Config, kind writerKind) (writ
 // mmsgWriter is the Linux fast path. It hands a whole batch to the kernel
 // in one sendmmsg call, each packet a scatter-gather list of its header
 // and slices of the heap's own memory, and merges runs of equal-sized
-// packets into UDP GSO messages (see gso_linux.go). The socket is
+// packets into UDP GSO messages (see planMessages). The socket is
 // unconnected and non-blocking, and kept out of Go's network poller (see
-// mmsg.Conn for why): a full send buffer makes the stream's goroutine wait
+// udpbatch.Conn for why): a full send buffer makes the stream's goroutine wait
 // in poll(2) rather than spin.
 //
 // Every array it uses is kept from batch to batch: in steady state a
 // write allocates nothing.
 type mmsgWriter struct {
-	c *mmsg.Conn
+	c *udpbatch.Conn
 	// send is c.Send; tests replace it to inject the kernel's errors.
 	send func(ctx context.Context, msgs []unix.Mmsghdr) (int, error)
 	eps  []netip.AddrPort
-	sas  []mmsg.Sockaddr // eps in the socket's own address form
-	gso  bool            // merge packets; cleared for good if the kernel refuses
+	sas  []udpbatch.Sockaddr // eps in the socket's own address form
+	gso  bool                // merge packets; cleared for good if the kernel refuses
 
 	iovs   []unix.Iovec // the pieces of the batch's packets, in order
 	pktIov []iovRange   // which iovs each packet of the batch uses
 	flat   []byte       // packets with too many pieces, copied whole
 	starts []int        // the first packet of each message, then the end
-	batch  mmsg.Batch
+	batch  udpbatch.Batch
 }
-
-// iovRange is the run iovs[first:end].
-type iovRange struct{ first, end int }
-
-// maxIov is the most iovecs the kernel takes in one message (UIO_MAXIOV).
-const maxIov = 1024
 
 // newMmsgWriter returns a writer on c, which must be able to reach every
 // endpoint. The writer owns c from then on.
-func newMmsgWriter(c *mmsg.Conn, endpoints []netip.AddrPort, gso bool) (*mmsgWriter, error) {
+func newMmsgWriter(c *udpbatch.Conn, endpoints []netip.AddrPort, gso bool) (*mmsgWriter, error) {
 	var err error
 	w := &mmsgWriter{
 		c:      c,
 		eps:    endpoints,
-		sas:    make([]mmsg.Sockaddr, len(endpoints)),
+		sas:    make([]udpbatch.Sockaddr, len(endpoints)),
 		gso:    gso,
 		pktIov: make([]iovRange, 0, maxBatch),
 		starts: make([]int, 0, maxBatch+1),
 	}
 	w.send = w.c.Send
 	for i, ep := range endpoints {
-		if w.sas[i], err = mmsg.NewSockaddr(ep, c.Family()); err != nil {
+		if w.sas[i], err = udpbatch.NewSockaddr(ep, c.Family()); err != nil {
 			return nil, fmt.Errorf("endpoint %d: %w", i, err)
 		}
 	}
@@ -105,7 +97,7 @@ func (w *mmsgWriter) write(ctx context.Context, b *batch) (int, error) {
 			if err := retry.wait(ctx, err); err != nil {
 				return b.bytesBefore(first), err
 			}
-		case w.gso && w.batch.Segmented(sent) && mmsg.IsGSOFailure(err):
+		case w.gso && w.batch.Segmented(sent) && udpbatch.IsGSOFailure(err):
 			next, err := w.probeWithoutGSO(ctx, b, first)
 			if err != nil {
 				return b.bytesBefore(first), err
@@ -142,6 +134,20 @@ func (w *mmsgWriter) probeWithoutGSO(ctx context.Context, b *batch, first int) (
 	}
 }
 
+// prepare fills w.batch with the messages planMessages makes of packets
+// b.pkts[first:], and records where each starts in w.starts. A merged
+// message carries its segment size in a control message of its own
+// (udpbatch.Batch.Add).
+func (w *mmsgWriter) prepare(b *batch, first int, gso bool) {
+	w.batch.Reset()
+	w.starts = w.starts[:0]
+	planMessages(b.pkts, w.pktIov, first, gso, func(i, j, seg int) {
+		w.batch.Add(w.iovs[w.pktIov[i].first:w.pktIov[j-1].end], &w.sas[b.pkts[i].dest], seg)
+		w.starts = append(w.starts, i)
+	})
+	w.starts = append(w.starts, len(b.pkts))
+}
+
 // gather points one iovec at each piece of each packet of b. A packet with
 // more pieces than a message may carry is copied into one buffer instead.
 func (w *mmsgWriter) gather(b *batch) {
@@ -167,7 +173,7 @@ func (w *mmsgWriter) gather(b *batch) {
 				continue
 			}
 			var v unix.Iovec
-			mmsg.SetIovec(&v, piece)
+			udpbatch.SetIovec(&v, piece)
 			w.iovs = append(w.iovs, v)
 		}
 		w.pktIov = append(w.pktIov, iovRange{start, len(w.iovs)})

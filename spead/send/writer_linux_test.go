@@ -1,5 +1,3 @@
-//go:build linux
-
 package send
 
 import (
@@ -12,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/gospead/tutorial/spead"
-	"github.com/gospead/tutorial/spead/send/internal/mmsg"
+	"github.com/gospead/tutorial/spead/internal/udpbatch"
 	"github.com/gospead/tutorial/spead/send/sendtest"
 	"golang.org/x/sys/unix"
 )
@@ -134,35 +132,15 @@ func TestManyPiecesFlattened(t *testing.T) {
 	}
 }
 
-// TestMerging checks how prepare groups packets into GSO messages.
-func TestMerging(t *testing.T) {
-	type pkt struct{ size, dest int }
-	run := func(n int, p pkt) []pkt { return slices.Repeat([]pkt{p}, n) }
-	tests := []struct {
-		name   string
-		pkts   []pkt
-		gso    bool
-		starts []int // first packet of each message, then the end
-		seg    []int // each message's segment size, 0 for none
-	}{
-		{"9000 fits 7 to a message", run(10, pkt{9000, 0}), true, []int{0, 7, 10}, []int{9000, 9000}},
-		{"1472 fits 44", run(64, pkt{1472, 0}), true, []int{0, 44, 64}, []int{1472, 1472}},
-		{"at most 64 segments", run(64, pkt{100, 0}), true, []int{0, 64}, []int{100}},
-		{"short packet ends a run", []pkt{{9000, 0}, {9000, 0}, {5000, 0}, {9000, 0}}, true, []int{0, 3, 4}, []int{9000, 0}},
-		{"larger packet starts a run", []pkt{{5000, 0}, {9000, 0}, {9000, 0}}, true, []int{0, 1, 3}, []int{0, 9000}},
-		{"destination ends a run", []pkt{{9000, 0}, {9000, 1}, {9000, 1}}, true, []int{0, 1, 3}, []int{0, 9000}},
-		{"without GSO", run(3, pkt{9000, 0}), false, []int{0, 1, 2, 3}, []int{0, 0, 0}},
-	}
-	for _, tt := range tests {
+// TestPrepare checks that prepare builds the messages planMessages plans,
+// each with its segment size in its control message.
+func TestPrepare(t *testing.T) {
+	for _, tt := range planTests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := &mmsgWriter{sas: make([]mmsg.Sockaddr, 2)}
-			var b batch
-			for _, p := range tt.pkts {
-				b.pkts = append(b.pkts, packet{first: len(b.bufs), end: len(b.bufs) + 1, size: p.size, dest: p.dest})
-				b.bufs = append(b.bufs, make([]byte, p.size))
-			}
-			w.gather(&b)
-			w.prepare(&b, 0, tt.gso)
+			w := &mmsgWriter{sas: make([]udpbatch.Sockaddr, 2)}
+			b := tt.batch()
+			w.gather(b)
+			w.prepare(b, 0, tt.gso)
 			if !slices.Equal(w.starts, tt.starts) {
 				t.Errorf("messages start at packets %v, want %v", w.starts, tt.starts)
 			}
@@ -170,7 +148,7 @@ func TestMerging(t *testing.T) {
 			for i := range w.batch.Msgs {
 				s := 0
 				if w.batch.Segmented(i) {
-					s = mmsg.SegmentSize(&w.batch.Msgs[i])
+					s = udpbatch.SegmentSize(&w.batch.Msgs[i])
 				}
 				seg = append(seg, s)
 			}
@@ -238,27 +216,27 @@ func TestSandboxGSORefused(t *testing.T) {
 	}
 }
 
-// TestGSOMessageLimit checks mmsg.MaxGSOBytes against the kernel: an IPv4
+// TestGSOMessageLimit checks udpbatch.MaxGSOBytes against the kernel: an IPv4
 // GSO message of that many bytes goes, one byte more is refused. spead2's
 // limit of 65535 would be refused for sizes such as 13 segments of 5040.
 func TestGSOMessageLimit(t *testing.T) {
 	_, ep := listen(t)
-	c, err := mmsg.Open(unix.AF_INET)
+	c, err := udpbatch.Open(unix.AF_INET)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	sa, err := mmsg.NewSockaddr(ep, unix.AF_INET)
+	sa, err := udpbatch.NewSockaddr(ep, unix.AF_INET)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		total int
 		ok    bool
-	}{{mmsg.MaxGSOBytes, true}, {mmsg.MaxGSOBytes + 1, false}, {13 * 5040, false}} {
+	}{{udpbatch.MaxGSOBytes, true}, {udpbatch.MaxGSOBytes + 1, false}, {13 * 5040, false}} {
 		iov := make([]unix.Iovec, 1)
-		mmsg.SetIovec(&iov[0], make([]byte, tc.total))
-		var b mmsg.Batch
+		udpbatch.SetIovec(&iov[0], make([]byte, tc.total))
+		var b udpbatch.Batch
 		b.Add(iov, &sa, 5040)
 		_, err := c.Send(context.Background(), b.Msgs)
 		if (err == nil) != tc.ok {

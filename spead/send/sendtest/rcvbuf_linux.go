@@ -3,7 +3,7 @@ package sendtest
 import (
 	"net"
 
-	"golang.org/x/sys/unix"
+	"github.com/gospead/tutorial/spead/internal/udpbatch"
 )
 
 // SetReceiveBuffer sets conn's receive buffer to n bytes. It first tries
@@ -15,11 +15,7 @@ func SetReceiveBuffer(conn *net.UDPConn, n int) error {
 		return err
 	}
 	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, n) != nil {
-			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, n)
-		}
-	}); err != nil {
+	if err := rc.Control(func(fd uintptr) { serr = udpbatch.SetReceiveBuffer(int(fd), n) }); err != nil {
 		return err
 	}
 	return serr

@@ -7,7 +7,7 @@ import (
 	"net/netip"
 	"syscall"
 
-	"github.com/gospead/tutorial/spead/send/internal/mmsg"
+	"github.com/gospead/tutorial/spead/internal/udpbatch"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,8 +27,8 @@ const batchPackets = 64
 // unmerged and stops merging, as package send does. A Yardstick is not
 // safe for concurrent use.
 type Yardstick struct {
-	c    *mmsg.Conn
-	sa   mmsg.Sockaddr
+	c    *udpbatch.Conn
+	sa   udpbatch.Sockaddr
 	size int
 	gso  bool
 
@@ -39,7 +39,7 @@ type Yardstick struct {
 	hdrs   []byte // with a split layout, the batch's headers back to back
 	iovs   [2 * batchPackets]unix.Iovec
 	starts [batchPackets + 1]int // first packet of each message, then the end
-	batch  mmsg.Batch
+	batch  udpbatch.Batch
 }
 
 // NewYardstick opens an unconnected UDP socket, in the calling thread's
@@ -51,13 +51,13 @@ type Yardstick struct {
 // the calling thread is inside a [Sandbox] (in a function passed to
 // [Sandbox.Do]); otherwise NewYardstick returns an error.
 func NewYardstick(dest netip.AddrPort, packetSize int) (*Yardstick, error) {
-	if packetSize < 1 || packetSize > mmsg.MaxGSOBytes {
-		return nil, fmt.Errorf("sendtest: packet size %d is outside 1 to %d", packetSize, mmsg.MaxGSOBytes)
+	if packetSize < 1 || packetSize > udpbatch.MaxGSOBytes {
+		return nil, fmt.Errorf("sendtest: packet size %d is outside 1 to %d", packetSize, udpbatch.MaxGSOBytes)
 	}
 	if !dest.IsValid() || dest.Port() == 0 {
 		return nil, fmt.Errorf("sendtest: destination %v needs an address and a port from 1 to 65535", dest)
 	}
-	c, err := mmsg.OpenFor(dest)
+	c, err := udpbatch.OpenFor(dest)
 	if err != nil {
 		return nil, fmt.Errorf("sendtest: %w", err)
 	}
@@ -71,7 +71,7 @@ func NewYardstick(dest netip.AddrPort, packetSize int) (*Yardstick, error) {
 
 // newYardstick checks where c's socket lives and readies the packets and
 // messages.
-func newYardstick(c *mmsg.Conn, dest netip.AddrPort, packetSize int) (*Yardstick, error) {
+func newYardstick(c *udpbatch.Conn, dest netip.AddrPort, packetSize int) (*Yardstick, error) {
 	if !dest.Addr().IsLoopback() {
 		err := c.Control(func(fd int) error {
 			ok, err := inSandbox(fd)
@@ -84,7 +84,7 @@ func newYardstick(c *mmsg.Conn, dest netip.AddrPort, packetSize int) (*Yardstick
 			return nil, err
 		}
 	}
-	sa, err := mmsg.NewSockaddr(dest, c.Family())
+	sa, err := udpbatch.NewSockaddr(dest, c.Family())
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,7 @@ func (y *Yardstick) sendBatch(n int) error {
 		case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOBUFS):
 			// The message was not sent (an old ICMP error, or a
 			// full device queue): send it again.
-		case y.gso && y.batch.Segmented(sent) && mmsg.IsGSOFailure(err):
+		case y.gso && y.batch.Segmented(sent) && udpbatch.IsGSOFailure(err):
 			msgStart = y.prepare(first, n, false)
 			if err := y.probe(); err != nil {
 				return err
@@ -230,7 +230,7 @@ func (y *Yardstick) prepare(first, n int, gso bool) []int {
 	for i := first; i < n; {
 		k := 1
 		if gso {
-			k = min(n-i, mmsg.MaxSegments, mmsg.MaxGSOBytes/y.size)
+			k = min(n-i, udpbatch.MaxSegments, udpbatch.MaxGSOBytes/y.size)
 		}
 		start := len(iovs)
 		if y.hdr == 0 {
@@ -257,7 +257,7 @@ func (y *Yardstick) prepare(first, n int, gso bool) []int {
 // the batch's messages point into its array.
 func appendIovec(iovs []unix.Iovec, p []byte) []unix.Iovec {
 	var v unix.Iovec
-	mmsg.SetIovec(&v, p)
+	udpbatch.SetIovec(&v, p)
 	return append(iovs, v)
 }
 

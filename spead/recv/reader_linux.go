@@ -1,14 +1,11 @@
-//go:build linux
-
 package recv
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net"
 	"syscall"
-	"unsafe"
 
+	"github.com/gospead/tutorial/spead/internal/udpbatch"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,9 +30,6 @@ type batchReader struct {
 	batch int    // datagrams in the last read
 }
 
-// oobSize is the control buffer of one datagram: one UDP_GRO message.
-var oobSize = unix.CmsgSpace(4)
-
 // newBatchReader returns a reader of up to n datagrams of up to size
 // bytes per call.
 func newBatchReader(conn *net.UDPConn, n, size int) (*batchReader, error) {
@@ -44,20 +38,18 @@ func newBatchReader(conn *net.UDPConn, n, size int) (*batchReader, error) {
 		return nil, fmt.Errorf("reading the socket: %w", err)
 	}
 	b := &batchReader{rc: rc}
-	rc.Control(func(fd uintptr) {
-		b.gro = unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_GRO, 1) == nil
-	})
+	rc.Control(func(fd uintptr) { b.gro = udpbatch.EnableGRO(int(fd)) })
 	if b.gro {
 		size = max(size, groBufferSize)
 	}
+	oobSize := udpbatch.GROControlSpace
 	b.size = size
 	b.buf = make([]byte, n*size)
 	b.iovs = make([]unix.Iovec, n)
 	b.msgs = make([]unix.Mmsghdr, n)
 	b.oob = make([]byte, n*oobSize)
 	for i := range b.msgs {
-		b.iovs[i].Base = &b.buf[i*size]
-		b.iovs[i].SetLen(size)
+		udpbatch.SetIovec(&b.iovs[i], b.buf[i*size:(i+1)*size])
 		b.msgs[i].Hdr.Iov = &b.iovs[i]
 		b.msgs[i].Hdr.SetIovlen(1)
 		if b.gro {
@@ -74,27 +66,14 @@ func (b *batchReader) read() (int, error) {
 	if b.gro {
 		// The kernel shortens these to what it wrote.
 		for i := range b.msgs {
-			b.msgs[i].Hdr.SetControllen(oobSize)
+			b.msgs[i].Hdr.SetControllen(udpbatch.GROControlSpace)
 		}
 	}
 	var n int
 	var errno syscall.Errno
 	err := b.rc.Read(func(fd uintptr) bool {
-		for {
-			r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.msgs[0])),
-				uintptr(len(b.msgs)), unix.MSG_DONTWAIT, 0, 0)
-			switch e {
-			case 0:
-				n, errno = int(r), 0
-				return true
-			case unix.EINTR:
-				continue
-			case unix.EAGAIN:
-				return false // wait until the socket is readable
-			}
-			errno = e
-			return true
-		}
+		n, errno = udpbatch.Recv(fd, b.msgs)
+		return errno != unix.EAGAIN // else wait until the socket is readable
 	})
 	if err != nil {
 		return 0, err
@@ -115,47 +94,8 @@ func (b *batchReader) datagram(i int) (data []byte, segment int, truncated bool)
 	data = b.buf[start : start+min(int(m.Len), b.size)]
 	truncated = m.Hdr.Flags&unix.MSG_TRUNC != 0
 	if b.gro && m.Hdr.Controllen > 0 {
-		segment = groSegment(b.oob[i*oobSize : i*oobSize+int(m.Hdr.Controllen)])
+		off := i * udpbatch.GROControlSpace
+		segment = udpbatch.GROSegment(b.oob[off : off+int(m.Hdr.Controllen)])
 	}
 	return data, segment, truncated
-}
-
-// groSegment returns the segment size from a UDP_GRO control message, or
-// 0 if there is none.
-func groSegment(oob []byte) int {
-	for len(oob) >= unix.CmsgLen(0) {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		l := int(h.Len)
-		if l < unix.CmsgLen(0) || l > len(oob) {
-			return 0
-		}
-		if h.Level == unix.SOL_UDP && h.Type == unix.UDP_GRO && l >= unix.CmsgLen(4) {
-			return int(binary.NativeEndian.Uint32(oob[unix.CmsgLen(0):]))
-		}
-		oob = oob[min(unix.CmsgSpace(l-unix.CmsgLen(0)), len(oob)):]
-	}
-	return 0
-}
-
-// setReceiveBuffer asks for a receive buffer of size bytes: first past the
-// system limit (SO_RCVBUFFORCE, which needs CAP_NET_ADMIN), then within
-// it. It returns the size the kernel granted, which Linux reports doubled
-// for its own bookkeeping and which this halves.
-func setReceiveBuffer(conn *net.UDPConn, size int) int {
-	rc, err := conn.SyscallConn()
-	if err != nil {
-		return 0
-	}
-	got := 0
-	rc.Control(func(fd uintptr) {
-		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, size) != nil {
-			// Not allowed: the kernel caps this one at
-			// net.core.rmem_max instead of failing.
-			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, size)
-		}
-		if v, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF); err == nil {
-			got = v / 2
-		}
-	})
-	return got
 }

@@ -3,8 +3,10 @@
 package recv
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"syscall"
 )
 
 // batchReader reads one datagram per call: the portable path, for
@@ -44,11 +46,12 @@ func (b *batchReader) datagram(int) (data []byte, segment int, truncated bool) {
 	return b.buf[:b.n], 0, b.n == len(b.buf)
 }
 
-// setReceiveBuffer asks for a receive buffer of size bytes and returns
-// size if the system accepted it, else 0 (the system default, unknown).
-func setReceiveBuffer(conn *net.UDPConn, size int) int {
-	if err := conn.SetReadBuffer(size); err != nil {
-		return 0
-	}
-	return size
-}
+// wsaeMsgSize is Windows' WSAEMSGSIZE: a datagram longer than the buffer
+// it was read into.
+const wsaeMsgSize = syscall.Errno(10040)
+
+// isTruncation reports whether a read failed only because the datagram
+// was longer than the buffer. Windows says so with WSAEMSGSIZE, where other
+// systems fill the buffer and drop the rest silently; the datagram is
+// still consumed, so it counts as truncated, not as a broken socket.
+func isTruncation(err error) bool { return errors.Is(err, wsaeMsgSize) }

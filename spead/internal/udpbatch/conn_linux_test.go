@@ -1,4 +1,4 @@
-package mmsg
+package udpbatch
 
 import (
 	"context"

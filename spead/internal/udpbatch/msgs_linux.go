@@ -1,20 +1,10 @@
-package mmsg
+package udpbatch
 
 import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
-
-// MaxSegments is the most packets Linux merges into one UDP GSO message
-// (UDP_MAX_SEGMENTS in the kernel; spead2 uses the same figure).
-const MaxSegments = 64
-
-// MaxGSOBytes is the most UDP payload one GSO message may carry. spead2
-// allows 65535, but the kernel caps the whole IPv4 datagram it builds
-// before segmenting at 65535 bytes, headers included, so 28 bytes fewer is
-// the largest message that cannot be refused for its size.
-const MaxGSOBytes = 65535 - 28
 
 // cmsgSpace is the room one UDP_SEGMENT control message takes.
 var cmsgSpace = unix.CmsgSpace(2)
