@@ -48,18 +48,13 @@ type Config struct {
 	// Flavour is the SPEAD flavour of heaps the stream makes itself (the
 	// end-of-stream heap); the zero value means spead.DefaultFlavour.
 	Flavour spead.Flavour
-	// WaitSpin is how long Future.Wait, on a Future of this stream's,
-	// stays awake checking whether its heap has gone, giving up the CPU
-	// to anything else that wants it between checks, before it puts the
-	// goroutine to sleep; 0 means sleep at once. A sleeping waiter has to
-	// be woken by the stream's sending thread, and waking a thread on an
-	// idle CPU costs the sender a cross-CPU interrupt: measured at about a
-	// tenth of the sender's time per 1 MiB heap in a virtual machine. A
-	// waiter still awake costs the sender nothing, and costs the machine
-	// a CPU that was otherwise idle. With GOMAXPROCS 1 there is no CPU to
-	// spare and Wait never spins. A waiter locked to its OS thread
-	// (runtime.LockOSThread) pays two thread switches a Wait, since the
-	// spin first lets other goroutines run; set WaitSpin to 0 there.
+	// WaitSpin is how long Future.Wait stays awake checking whether its
+	// heap has gone, yielding the CPU between checks, before it sleeps; 0
+	// means sleep at once. An awake waiter spares the sender the cost of
+	// waking it and costs an otherwise idle CPU; it sleeps at once if
+	// another thread wants that CPU. With GOMAXPROCS 1, Wait never spins.
+	// A waiter locked to its OS thread pays two thread switches a Wait:
+	// set WaitSpin to 0 there. See docs/internals.md.
 	WaitSpin time.Duration
 }
 

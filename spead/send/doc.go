@@ -12,17 +12,9 @@
 // UDP generic segmentation offload where the kernel allows it; elsewhere a
 // portable path copies each packet and writes it on its own.
 //
-// Three choices keep the sending thread's time for sending. The socket is
-// not registered with Go's network poller, because Linux wakes a poller
-// every time a socket's send buffer frees space, which is once a packet
-// when the device drops packets as fast as they come. sendmmsg, which on
-// a non-blocking socket does not wait for the network, is made as a raw
-// system call, so that the Go runtime does not hand the sender's
-// processor to another thread while the kernel copies its packets; the
-// heaps' memory should therefore be resident (not a file mapped in, nor
-// swapped out), since a page fault in that call holds up the processor. And [Future.Wait] checks
-// for its heap awake for up to Config.WaitSpin before it sleeps, because
-// waking a sleeping thread costs the sender a cross-CPU interrupt; a
-// waiter that sees another thread wanting its CPU sleeps at once. Set
-// WaitSpin to 0 where an idle CPU is worth more than the throughput.
+// Heaps' memory should be resident (not a file mapped in, nor swapped
+// out): a page fault while the kernel copies a packet holds up the
+// sender. [Future.Wait] stays awake for up to Config.WaitSpin before it
+// sleeps; set WaitSpin to 0 where an idle CPU is worth more than the
+// throughput. docs/internals.md explains these choices.
 package send

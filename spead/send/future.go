@@ -37,27 +37,11 @@ func (f *Future) Wait() (int64, error) {
 // another thread wants the CPU: it yields the CPU between checks, and a
 // yield that took longer than yieldedFor, when the thread has been
 // switched off its CPU since the spin began, means another thread ran.
-// Spinning pays only while the CPU would otherwise idle; on a busy machine
-// the waiter sleeps and leaves the CPU to others, a receiver say.
-//
-// A slow yield with no switch since the spin began does not end the spin.
-// On a virtual machine the hypervisor takes the CPU away now and then,
-// and an interrupt can take a while; neither means a thread of this
-// machine wanted the CPU. In BenchmarkSendIfb/fastest, 4% of waits saw
-// such a yield and, before the distinction, went to sleep for nothing,
-// each costing the sender a wake-up; 1.5% saw a slow yield with a switch.
-// The benchmark ran at 13.1 to 13.2 GB/s with the distinction and 11.9 to
-// 12.8 without, three runs each in turn.
+// A slow yield with no switch (the hypervisor, an interrupt) does not end
+// the spin. See docs/internals.md.
 func (f *Future) spinWait() {
-	// The stream's goroutine, if it was parked when this goroutine last
-	// handed it a heap, was readied on this goroutine's own P, and the
-	// CPU yields below do not let it run there: only another P can take
-	// it, and if every other P is busy, it would wait for the whole
-	// spin. Let it run first. Twice, because one time in 61 the
-	// scheduler looks first at the global run queue, where Gosched has
-	// just put this goroutine, and picks it again. (Yielding to
-	// goroutines at every check instead cost step 3 about 11%: the
-	// waiter then bounced between the run queues and the sender's P.)
+	// The stream's goroutine may wait on this P's run queue: let it run
+	// first, twice, as the scheduler sometimes picks this one again.
 	runtime.Gosched()
 	if !f.done.Load() {
 		runtime.Gosched()
@@ -72,12 +56,8 @@ func (f *Future) spinWait() {
 			return
 		}
 		if now.Sub(last) > yieldedFor {
-			// A slow yield. If the thread has been switched off its
-			// CPU, another thread ran: leave the CPU to it. If not,
-			// the time went to an interrupt or to the hypervisor,
-			// and nobody here wants the CPU. (Should the goroutine
-			// have moved to another thread meanwhile, the counts
-			// differ too, and the spin ends: the safe side.)
+			// A slow yield: give up the CPU if another thread ran
+			// (or this goroutine moved thread, the safe side).
 			if switches < 0 || threadSwitches() != switches {
 				return
 			}

@@ -25,11 +25,9 @@ type limiter struct {
 	pending    int       // bytes sent in the current burst
 }
 
-// Sleeping is coarse: on Linux a Go timer wakes a millisecond or so late,
-// whatever it was asked for. So the limiter never sleeps for less than
-// minSleep, and forgives a burst that starts up to maxLate after it was
-// due. Without this, a sleep after every 64 KiB burst would cap a stream
-// near 64 KiB a millisecond, whatever its rate.
+// A Go timer may wake a millisecond late, so the limiter never sleeps for
+// less than minSleep, and forgives a burst that starts up to maxLate
+// after it was due.
 const (
 	minSleep = time.Millisecond
 	maxLate  = 2 * time.Millisecond

@@ -178,20 +178,7 @@ func (s *Stream) Close() error {
 // the batch and the rate limiter, so sending allocates nothing per heap.
 func (s *Stream) run() {
 	defer close(s.done)
-	// This goroutine is deliberately not locked to an OS thread. It
-	// parks whenever the queue runs dry and wakes the senders waiting on
-	// Futures after every heap; for a locked goroutine each of those
-	// hand-offs costs a futex wake of its own thread and a sleep of
-	// another, where an unlocked one just switches goroutines. Measured
-	// with BenchmarkIfbSideBySide, locking cost 10 to 25% of throughput
-	// into the ifb sink, and still about 8% (0.75 against 0.81 of the
-	// yardstick) once waiters spin (Config.WaitSpin); for step 3 it
-	// made no difference either way. Since sendmmsg became a raw system
-	// call (see udpbatch.Conn.Send) it costs about 20% again: 10.0 to 10.7
-	// against 12.7 to 13.0 GB/s in BenchmarkSendIfb/fastest, four runs
-	// each in turn. The system calls, not the thread, are what the
-	// kernel's send path keys its state on.
-
+	// Deliberately not locked to an OS thread: see docs/internals.md.
 	var (
 		gen  spead.PacketGenerator
 		b    batch

@@ -101,11 +101,8 @@ func isTransient(err error) bool {
 }
 
 // retrier paces the retries of one packet or message after transient
-// errors. The first few go at once: an ICMP report is consumed by the
-// send that returns it, and a device queue drains in microseconds. Should
-// the error persist (a device queue that stays full, a route table out of
-// room), retries back off, up to maxRetryPause apart, so that the sender
-// does not spin on the CPU, and they stop when ctx ends.
+// errors: the first few at once, then backing off up to maxRetryPause
+// apart, until ctx ends.
 type retrier struct{ n int }
 
 const (

@@ -26,16 +26,11 @@ func newUDPWriter(endpoints []netip.AddrPort, cfg Config, kind writerKind) (writ
 	return w, nil
 }
 
-// mmsgWriter is the Linux fast path. It hands a whole batch to the kernel
-// in one sendmmsg call, each packet a scatter-gather list of its header
-// and slices of the heap's own memory, and merges runs of equal-sized
-// packets into UDP GSO messages (see planMessages). The socket is
-// unconnected and non-blocking, and kept out of Go's network poller (see
-// udpbatch.Conn for why): a full send buffer makes the stream's goroutine wait
-// in poll(2) rather than spin.
-//
-// Every array it uses is kept from batch to batch: in steady state a
-// write allocates nothing.
+// mmsgWriter is the Linux fast path: a whole batch in one sendmmsg call,
+// each packet a scatter-gather list of its header and slices of the
+// heap's own memory, runs of packets merged for UDP GSO (planMessages),
+// on an unconnected udpbatch.Conn. In steady state a write allocates
+// nothing.
 type mmsgWriter struct {
 	c *udpbatch.Conn
 	// send is c.Send; tests replace it to inject the kernel's errors.

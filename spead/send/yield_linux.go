@@ -9,10 +9,7 @@ func yieldCPU() { unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
 
 // threadSwitches returns how many times the calling thread has been
 // switched off its CPU, willingly or not (getrusage(2), RUSAGE_THREAD), or
-// -1 if that is unknown. A yield of the CPU that took long without a
-// switch was time the CPU spent elsewhere, on an interrupt or, on a
-// virtual machine, in the hypervisor: no other thread wanted the CPU.
-// (unix.Getrusage, like yieldCPU, skips the system-call bookkeeping.)
+// -1 if that is unknown.
 func threadSwitches() int64 {
 	var ru unix.Rusage
 	if err := unix.Getrusage(unix.RUSAGE_THREAD, &ru); err != nil {

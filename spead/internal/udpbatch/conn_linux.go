@@ -14,18 +14,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Conn is a non-blocking UDP socket that sends batches of messages, and
-// that is deliberately kept out of Go's network poller.
-//
-// A socket the poller knows about sits in the runtime's epoll set, and
-// Linux wakes epoll every time the socket's send buffer frees space: with
-// a device that frees packets as fast as they are sent (an ifb or dummy
-// link, a fast NIC), that is once per packet. Whenever a thread of the
-// process is idle in epoll_wait (the Go runtime parks one there whenever a
-// timer is pending), each of those wake-ups is a cross-CPU interrupt paid
-// on the sending thread: measured at 5 to 9% of the cost of sending into
-// an ifb sink. A Conn instead waits for room with poll(2), and only when
-// the kernel has said EAGAIN, so nobody is woken unless somebody waits.
+// Conn is a non-blocking UDP socket that sends batches of messages. It is
+// kept out of Go's network poller, which Linux would wake once a packet
+// sent, and waits for room with poll(2) only when the kernel has said
+// EAGAIN (docs/internals.md says why).
 //
 // A Conn is not safe for concurrent use, except that Close may be called
 // at any time; it waits for a Send in progress to return.
@@ -120,26 +112,10 @@ func (c *Conn) Send(ctx context.Context, msgs []unix.Mmsghdr) (sent int, err err
 	}
 	for sent < len(msgs) {
 		rest := msgs[sent:]
-		// sendmmsg goes in as a raw system call, without the Go
-		// runtime's bookkeeping for calls that may block, because on
-		// this non-blocking socket it does not wait for the network:
-		// it copies the packets into the kernel and returns, or says
-		// EAGAIN. (It can still sleep in the kernel if the packets'
-		// memory has to be paged in, or under memory pressure, and
-		// then holds the P meanwhile: keep heaps in resident memory.)
-		// The bookkeeping is not free for a call that takes 20 to
-		// 300 µs of copying. While the goroutine is inside an ordinary
-		// system call, the runtime's monitor thread takes its P away
-		// once the call has run for 20 µs and every other P is busy,
-		// and wakes another thread to run it; the sender then finds
-		// its P gone when the call returns and waits to be scheduled
-		// again, often on another thread. A sender whose waiter spins
-		// on the other CPU (Config.WaitSpin) met that on nearly every
-		// call: 49 000 context switches in 3 s of
-		// BenchmarkSendIfb/fastest against 8 900 with the raw call,
-		// which sends 7 to 9% faster. The price is that the P stays
-		// busy for the length of the call; waiting for room, which
-		// does block, remains an ordinary system call (poll, below).
+		// A raw system call, which keeps the P: on a non-blocking
+		// socket sendmmsg only copies, unless the packets' memory must
+		// be paged in. Waiting for room is an ordinary call (poll).
+		// See docs/internals.md.
 		n, _, errno := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(c.fd),
 			uintptr(unsafe.Pointer(&rest[0])), uintptr(len(rest)), 0, 0, 0)
 		switch errno {
