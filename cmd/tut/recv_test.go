@@ -313,10 +313,11 @@ func TestRecvHostilePackets(t *testing.T) {
 		{},
 		[]byte("not SPEAD at all"),
 		append([]byte{0x53, 4, 3, 5, 0, 0, 0xff, 0xff}, make([]byte, 64)...),
-		good[1], // a duplicate, once the heap is complete
+		good[1], // a duplicate, while the heap is under construction
 	}
-	sendPackets(t, r.addr, good)
+	sendPackets(t, r.addr, good[:2])
 	sendPackets(t, r.addr, bad)
+	sendPackets(t, r.addr, good[2:])
 	sendPackets(t, r.addr, endOfStream(t, 2))
 	r.wait()
 	if r.code != 0 {

@@ -38,13 +38,17 @@ type Config struct {
 	// a packet starts another heap, the oldest is evicted as incomplete.
 	MaxHeaps int
 	// MaxHeapLength is the largest heap payload, in bytes, the receiver
-	// will hold. A packet that claims a longer heap is dropped, so that
-	// no packet can make the receiver allocate more than this per heap.
-	// The receiver's payload memory stays under 2*MaxHeaps*MaxHeapLength:
-	// the heaps under construction and as many released buffers kept
-	// for reuse. A packet that claims a long heap costs the time to clear
-	// that much memory, so a receiver open to untrusted senders should
-	// set the limit no higher than its heaps need.
+	// will hold; a packet that claims a longer heap is dropped. Memory
+	// follows the bytes that arrive, not the lengths claimed: the
+	// payload memory a receiver holds (heaps under construction,
+	// finished heaps a Stream has not yet returned, and buffers kept for
+	// reuse) stays under
+	//
+	//	(3*MaxHeaps + 2) * min(MaxHeapLength, 2*W)
+	//
+	// bytes, W being the most payload that has arrived for any one heap,
+	// whatever the packets and the BatchSize; see the package
+	// documentation.
 	MaxHeapLength int64
 	// MaxPointers is how many distinct item pointers one heap may carry;
 	// packets that would add more are dropped.
@@ -57,6 +61,8 @@ type Config struct {
 	// [Stream.BufferSize] says how much that is.
 	BufferSize int
 	// BatchSize is how many datagrams a [Stream] reads per system call.
+	// Their buffers, BatchSize times MaxPacketSize+1 bytes (64 KiB
+	// with UDP GRO), are allocated once.
 	BatchSize int
 	// IdleTimeout, if positive, ends [Stream.Next] with [ErrIdle] after
 	// that long without a packet.

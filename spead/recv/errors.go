@@ -28,7 +28,7 @@ const (
 	ReasonLengthConflict  // heap length differs from earlier packets, or is too small for them
 	ReasonFlavourConflict // flavour differs from earlier packets of the heap
 	ReasonAddress         // an item address lies past the heap's length
-	ReasonDuplicate       // payload already received, in part or in full, or heap already delivered
+	ReasonDuplicate       // payload already received, in part or in full
 
 	ReasonHeapTooLong     // heap longer than Config.MaxHeapLength
 	ReasonTooManyPointers // heap would carry more than Config.MaxPointers item pointers

@@ -42,8 +42,10 @@ func fuzzConfig() Config {
 }
 
 // FuzzReassemble feeds packets to a reassembler, then decodes everything
-// it hands out, checking that nothing panics and that the statistics add
-// up.
+// it hands out, checking that nothing panics, that the statistics add up
+// and that the payload memory held, the reassembler's and that of the
+// heaps handed out by the last packet, stays under the documented bound
+// after every packet.
 func FuzzReassemble(f *testing.F) {
 	f40 := spead.DefaultFlavour
 	var tut [][]byte
@@ -63,19 +65,34 @@ func FuzzReassemble(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, err := NewReassembler(fuzzConfig())
+		cfg := fuzzConfig()
+		r, err := NewReassembler(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		pkts := splitPackets(in)
 		var heaps []*Heap
 		fed := 0
-		for _, p := range pkts {
+		for i, p := range pkts {
 			if r.Stopped() {
 				break
 			}
+			n := len(heaps)
 			heaps, _ = r.AddPacket(heaps, p)
 			fed++
+			held := r.held()
+			for _, h := range heaps[n:] {
+				held += int64(cap(h.Payload))
+			}
+			if bound := memBound(&cfg, r.most); held > bound {
+				t.Fatalf("packet %d: %d bytes held, bound %d (W = %d)", i, held, bound, r.most)
+			}
+			// Release some heaps, so that the pool is in play.
+			for _, h := range heaps[n:] {
+				if h.Cnt%2 == 0 {
+					h.Release()
+				}
+			}
 		}
 		heaps = r.Stop(heaps)
 		st := r.Stats()

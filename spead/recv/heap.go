@@ -1,8 +1,10 @@
 package recv
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/gospead/tutorial/spead"
 )
@@ -20,12 +22,14 @@ type Heap struct {
 	// Received is how many bytes of payload arrived. A complete heap
 	// received all Length bytes.
 	Received int64
-	// Payload is the heap's payload. In an incomplete heap, the parts
-	// that never arrived are zero.
+	// Payload is the heap's payload. An incomplete heap's Payload runs
+	// from offset 0 up to the first byte that did not arrive; what
+	// arrived past that is not kept.
 	Payload []byte
 
 	pointers []byte // distinct item pointers, big-endian, in arrival order
 	complete bool
+	extent   int64       // Length, or if unknown the end of what packets addressed
 	pool     *bufferPool // where Release returns Payload
 }
 
@@ -46,11 +50,16 @@ func (h *Heap) Complete() bool { return h.complete }
 
 // Items returns the heap's items, appended to dst, in the order their
 // pointers arrived; the pointers that describe packets and NULL padding
-// are left out. Addressed items' Data points into Payload. An error
-// means an item pointer addresses a byte past the payload; dst is then
-// returned as it was.
+// are left out. Addressed items' Data points into Payload. In an
+// incomplete heap, addressed items not wholly within Payload are left
+// out too. An error means an item pointer addresses a byte past the
+// payload; dst is then returned as it was.
 func (h *Heap) Items(dst []spead.RawItem) ([]spead.RawItem, error) {
-	items, err := spead.DecodeItems(h.Flavour, h.pointers, h.Payload, dst)
+	pointers := h.pointers
+	if !h.complete {
+		pointers = h.wholePointers()
+	}
+	items, err := spead.DecodeItems(h.Flavour, pointers, h.Payload, dst)
 	if err != nil {
 		return items, fmt.Errorf("heap %d: %w", h.Cnt, err)
 	}
@@ -86,4 +95,42 @@ func (h *Heap) Descriptors() ([]spead.Descriptor, error) {
 // heaps built by hand.
 func (h *Heap) IsEndOfStream() bool {
 	return hasStop(h.Flavour, h.pointers)
+}
+
+// wholePointers returns the item pointers of an incomplete heap that
+// describe items wholly within Payload: the immediate ones, and the
+// addressed ones whose item ends (at the next higher address, or at the
+// heap's extent) within Payload, then a NULL pointer that ends the last
+// of these where the heap says it ends.
+func (h *Heap) wholePointers() []byte {
+	f := h.Flavour
+	be := binary.BigEndian
+	var addrs []uint64
+	for i := 0; i+8 <= len(h.pointers); i += 8 {
+		if ip := be.Uint64(h.pointers[i:]); ip>>63 == 0 {
+			addrs = append(addrs, ip&f.MaxValue())
+		}
+	}
+	slices.Sort(addrs)
+	addrs = slices.Compact(addrs)
+	limit := uint64(len(h.Payload))
+	if uint64(max(h.extent, 0)) <= limit {
+		return h.pointers
+	}
+	// Items at addresses below cut end within Payload.
+	cut := uint64(0)
+	for i := len(addrs) - 1; i >= 0; i-- {
+		if addrs[i] <= limit {
+			cut = addrs[i]
+			break
+		}
+	}
+	out := make([]byte, 0, len(h.pointers)+8)
+	for i := 0; i+8 <= len(h.pointers); i += 8 {
+		ip := be.Uint64(h.pointers[i:])
+		if ip>>63 == 1 || ip&f.MaxValue() < cut {
+			out = append(out, h.pointers[i:i+8]...)
+		}
+	}
+	return be.AppendUint64(out, f.Address(spead.NullID, cut))
 }

@@ -116,10 +116,6 @@ var hostileCases = []struct {
 			rawPacket(f40, 1, 24, 4, nil, make([]byte, 8)),
 		}
 	}},
-	{name: "packet of a heap already handed out", reason: ReasonDuplicate, pkts: func() [][]byte {
-		p := rawPacket(f40, 1, 8, 0, nil, make([]byte, 8))
-		return [][]byte{p, p}
-	}},
 	{name: "too many item pointers", reason: ReasonTooManyPointers,
 		edit: func(c *Config) { c.MaxPointers = 3 },
 		pkts: func() [][]byte {

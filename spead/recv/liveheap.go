@@ -1,6 +1,7 @@
 package recv
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -21,24 +22,50 @@ const inlinePointers = 16
 // span is a range of payload bytes received, [start, end).
 type span struct{ start, end int64 }
 
+// piece is payload that arrived beyond a heap's buffer: n bytes for
+// offset off, kept at side[at:at+n].
+type piece struct{ off, at, n int64 }
+
 // liveHeap is a heap under construction.
+//
+// Its memory follows the bytes that arrived, not the length its packets
+// claim. The payload goes into buf, which holds offsets 0 to len(buf):
+// buf grows (to the packet's end, or double) only while at least half of
+// the grown buffer would hold bytes that arrived, so in-order packets
+// land in buf with one copy each. A packet further out goes, copied,
+// into side, until buf grows over it. The one exception is a buffer of
+// the claimed length taken from the pool, which a steady stream of heaps
+// recycles: it is memory the receiver already holds, and it goes back to
+// the pool if the heap is handed out with little in it.
 type liveHeap struct {
 	cnt       uint64
 	flavour   spead.Flavour
 	length    int64 // -1 until a packet says
 	minLength int64 // the payload end and item addresses seen so far
 	received  int64
-	payload   []byte
-	ranges    []span // received payload, sorted and merged
-	pointers  []byte // distinct item pointers in arrival order
+	buf       []byte  // payload from offset 0 to len(buf)
+	inBuf     int64   // bytes received that lie in buf
+	lent      bool    // buf came from the pool, at the claimed length
+	side      []byte  // payload beyond buf, in arrival order
+	pieces    []piece // where side's bytes belong, sorted by offset
+	ranges    []span  // received payload, sorted and merged
+	pointers  []byte  // distinct item pointers in arrival order
 	seen      map[uint64]struct{}
 	eos       bool
 }
 
+// keptPieces is how many pieces' worth of index a reset heap keeps.
+const keptPieces = 64
+
 // reset makes h an empty heap with counter cnt and flavour f, keeping the
-// memory of its ranges.
+// memory of its ranges and a small index of pieces. Its buffers must have
+// been handed on or returned to the pool.
 func (h *liveHeap) reset(cnt uint64, f spead.Flavour) {
-	*h = liveHeap{cnt: cnt, flavour: f, length: -1, ranges: h.ranges[:0]}
+	pieces := h.pieces[:0]
+	if cap(pieces) > keptPieces {
+		pieces = nil
+	}
+	*h = liveHeap{cnt: cnt, flavour: f, length: -1, ranges: h.ranges[:0], pieces: pieces}
 }
 
 // complete reports whether every byte of payload arrived.
@@ -46,37 +73,70 @@ func (h *liveHeap) complete() bool {
 	return h.length >= 0 && h.received == h.length
 }
 
-// hand turns h into a Heap whose payload goes back to pool on release; h
-// must then be reset before reuse.
+// held returns the payload memory h holds, in bytes.
+func (h *liveHeap) held() int64 {
+	return int64(cap(h.buf)) + int64(cap(h.side))
+}
+
+// hand turns h into a Heap and gives up h's buffers: to the Heap, or
+// back to pool. A complete heap's payload is whole; an incomplete heap's
+// is the part from offset 0 up to the first byte that did not arrive.
+// h must then be reset before reuse.
 func (h *liveHeap) hand(pool *bufferPool) *Heap {
-	size := h.length
-	if size < 0 {
-		size = h.minLength
-	}
-	payload := h.payload
-	if int64(len(payload)) < size { // only when nothing arrived
-		payload = make([]byte, size)
-	}
-	payload = payload[:size]
-	if !h.complete() {
-		// A reused buffer holds old data where no packet arrived.
-		prev := int64(0)
-		for _, r := range h.ranges {
-			clear(payload[prev:min(r.start, size)])
-			prev = r.end
-		}
-		clear(payload[min(prev, size):])
-	}
-	return &Heap{
+	out := &Heap{
 		Cnt:      h.cnt,
 		Flavour:  h.flavour,
 		Length:   h.length,
 		Received: h.received,
-		Payload:  payload,
 		pointers: h.pointers,
 		complete: h.complete(),
+		extent:   h.length,
 		pool:     pool,
 	}
+	if out.extent < 0 {
+		out.extent = h.minLength
+	}
+	if out.complete {
+		if int64(len(h.buf)) < h.length {
+			// Some of the payload is in side: the heap is whole
+			// now, so a buffer of its length is justified.
+			buf := pool.take(h.length)
+			if buf == nil {
+				buf = make([]byte, h.length)
+			}
+			h.install(buf, len(h.pieces))
+		}
+		out.Payload = h.buf[:h.length]
+	} else {
+		prefix := int64(0)
+		if len(h.ranges) > 0 && h.ranges[0].start == 0 {
+			prefix = h.ranges[0].end
+		}
+		if prefix > int64(len(h.buf)) || (h.lent && int64(cap(h.buf)) > 2*prefix) {
+			// The prefix runs into side, or sits in a pooled buffer
+			// far larger than itself: copy it out, so that what is
+			// handed out holds no more than arrived.
+			p := make([]byte, prefix)
+			copy(p, h.buf)
+			for _, pc := range h.pieces {
+				if pc.off+pc.n <= prefix {
+					copy(p[pc.off:], h.side[pc.at:pc.at+pc.n])
+				}
+			}
+			pool.put(h.buf)
+			out.Payload, out.pool = p, nil
+		} else {
+			out.Payload = h.buf[:prefix]
+		}
+	}
+	h.buf, h.side = nil, nil
+	return out
+}
+
+// discard returns h's buffers to pool, for a heap not handed out.
+func (h *liveHeap) discard(pool *bufferPool) {
+	pool.put(h.buf)
+	h.buf, h.side = nil, nil
 }
 
 // keepPointer reports whether an item pointer belongs to the heap rather
@@ -214,11 +274,10 @@ func (h *liveHeap) add(p *spead.Packet, cfg *Config, pool *bufferPool) (Reason, 
 	if p.PayloadLength > 0 {
 		h.minLength = max(h.minLength, end)
 	}
-	h.reserve(cfg.MaxHeapLength, pool)
 	if p.PayloadLength > 0 {
 		h.insertRange(i, p.PayloadOffset, end)
-		copy(h.payload[p.PayloadOffset:end], p.Payload)
 		h.received += p.PayloadLength
+		h.store(p.PayloadOffset, p.Payload, cfg.MaxHeapLength, pool)
 	}
 	stop := f.Immediate(spead.StreamCtrlID, spead.CtrlStreamStop)
 	for i := 0; i < len(p.Pointers); i += 8 {
@@ -233,30 +292,116 @@ func (h *liveHeap) add(p *spead.Packet, cfg *Config, pool *bufferPool) (Reason, 
 	return 0, nil
 }
 
-// reserve makes the payload buffer hold the heap: its length once known,
-// otherwise what has arrived so far, growing by doubling up to limit.
-// Buffers of known length come from pool, with old contents; hand clears
-// what no packet overwrote.
-func (h *liveHeap) reserve(limit int64, pool *bufferPool) {
-	need := h.length
-	if need < 0 {
-		need = h.minLength
-	}
-	if int64(len(h.payload)) >= need {
+// store keeps the payload data of offset off, which overlaps nothing
+// received: in buf if it fits or buf may grow over it, else in side.
+// limit bounds the buffer of a heap of unknown length.
+func (h *liveHeap) store(off int64, data []byte, limit int64, pool *bufferPool) {
+	n := int64(len(data))
+	end := off + n
+	if end <= int64(len(h.buf)) {
+		copy(h.buf[off:end], data)
+		h.inBuf += n
 		return
 	}
-	var buf []byte
-	if h.length >= 0 && h.payload == nil {
-		buf = pool.get(need)
-	} else {
-		size := need
-		if h.length < 0 {
-			size = min(max(need, 2*int64(len(h.payload))), limit)
+	if h.buf == nil && h.length > 0 {
+		// A buffer the receiver already holds, of the claimed length:
+		// what a steady stream of heaps runs on.
+		if buf := pool.take(h.length); buf != nil {
+			h.lent = true
+			h.install(buf, len(h.pieces))
+			copy(h.buf[off:end], data)
+			h.inBuf += n
+			return
 		}
-		buf = make([]byte, size)
-		copy(buf, h.payload)
 	}
-	h.payload = buf
+	total := h.length
+	if total < 0 {
+		total = limit
+	}
+	size := min(max(end, 2*int64(len(h.buf))), total)
+	// Grow only if at least half the grown buffer would hold bytes
+	// that arrived: this packet's, buf's, and the pieces it would take.
+	hold := h.inBuf + n
+	k := 0
+	for k < len(h.pieces) && h.pieces[k].off+h.pieces[k].n <= size {
+		hold += h.pieces[k].n
+		k++
+	}
+	if size > 2*hold {
+		h.addPiece(off, data)
+		return
+	}
+	h.install(make([]byte, size), k)
+	copy(h.buf[off:end], data)
+	h.inBuf += n
+}
+
+// install makes buf, which is at least as long as the current buffer,
+// the heap's buffer: it copies the current buffer and the first k pieces
+// into it and drops them from side.
+func (h *liveHeap) install(buf []byte, k int) {
+	copy(buf, h.buf)
+	for _, pc := range h.pieces[:k] {
+		copy(buf[pc.off:], h.side[pc.at:pc.at+pc.n])
+		h.inBuf += pc.n
+	}
+	h.buf = buf
+	if k == 0 {
+		return
+	}
+	rest := h.pieces[k:]
+	if len(rest) == 0 {
+		h.side, h.pieces = nil, h.pieces[:0]
+		return
+	}
+	// Keep side no larger than what it still holds.
+	n := int64(0)
+	for _, pc := range rest {
+		n += pc.n
+	}
+	side := make([]byte, 0, n)
+	for i, pc := range rest {
+		side = append(side, h.side[pc.at:pc.at+pc.n]...)
+		rest[i].at = int64(len(side)) - pc.n
+	}
+	h.side = side
+	h.pieces = append(h.pieces[:0], rest...)
+}
+
+// maxPieces bounds the index of side. Past it, adjacent pieces are
+// merged, which leaves at most as many as there are separate ranges
+// received (maxFragments).
+const maxPieces = 2 * maxFragments
+
+// addPiece keeps data, for offset off beyond buf, in side.
+func (h *liveHeap) addPiece(off int64, data []byte) {
+	if len(h.pieces) >= maxPieces {
+		h.mergePieces()
+	}
+	i, _ := slices.BinarySearchFunc(h.pieces, off, func(pc piece, off int64) int { return cmp.Compare(pc.off, off) })
+	h.pieces = slices.Insert(h.pieces, i, piece{off: off, at: int64(len(h.side)), n: int64(len(data))})
+	h.side = append(h.side, data...)
+}
+
+// mergePieces rewrites side in offset order, as few pieces as the
+// received ranges allow.
+func (h *liveHeap) mergePieces() {
+	n := int64(0)
+	for _, pc := range h.pieces {
+		n += pc.n
+	}
+	side := make([]byte, 0, n)
+	out := h.pieces[:0]
+	for _, pc := range h.pieces {
+		data := h.side[pc.at : pc.at+pc.n]
+		if k := len(out) - 1; k >= 0 && out[k].off+out[k].n == pc.off {
+			out[k].n += pc.n
+		} else {
+			out = append(out, piece{off: pc.off, at: int64(len(side)), n: pc.n})
+		}
+		side = append(side, data...)
+	}
+	h.side, h.pieces = side, out
 }
 
 // insertRange records payload [start, end) as received; i is where it

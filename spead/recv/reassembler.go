@@ -13,11 +13,16 @@ import (
 // Config.MaxHeaps heaps under construction (evicting the oldest, as
 // incomplete, to make room) and stops at the end-of-stream item.
 //
-// Unlike spead2, it remembers the counters of the last 2*MaxHeaps heaps it
-// handed out and drops late packets of those heaps as duplicates, rather
-// than starting a heap that can never complete. A heap that carries its
-// whole payload in one packet takes no room among the heaps under
-// construction and evicts nothing.
+// As in spead2, a packet whose heap counter is not among the heaps under
+// construction starts a new heap, even if a heap with that counter was
+// handed out before: a sender that restarts its counters, or two senders
+// on one port, lose no heap. (A late duplicate of a packet of a heap
+// already handed out starts a heap that is evicted, incomplete, later.)
+// Unlike spead2, a heap that carries its whole payload in one packet
+// takes no room among the heaps under construction and evicts nothing.
+//
+// Its payload memory follows the bytes that arrived, not the lengths
+// packets claim; see [Config.MaxHeapLength] for the bound.
 //
 // A Reassembler is not safe for concurrent use.
 type Reassembler struct {
@@ -25,16 +30,14 @@ type Reassembler struct {
 	live  []*liveHeap // under construction, oldest first
 	last  *liveHeap   // the heap of the previous packet, a fast path
 	spare []*liveHeap // reset heaps for reuse
-	// done remembers the counters of recently handed-out heaps, so that
-	// late duplicates of their packets are dropped instead of starting
-	// a phantom heap.
-	done     []uint64
-	doneNext int
-	pool     *bufferPool
-	stats    Stats
-	stopped  bool
-	endCnt   uint64 // the counter of the end-of-stream heap
-	ended    bool   // the end-of-stream item arrived
+	pool  *bufferPool
+	// most is the most payload that has arrived for one heap: W in the
+	// memory bound.
+	most    int64
+	stats   Stats
+	stopped bool
+	endCnt  uint64 // the counter of the end-of-stream heap
+	ended   bool   // the end-of-stream item arrived
 }
 
 // NewReassembler returns a reassembler with configuration cfg; only the
@@ -47,7 +50,6 @@ func NewReassembler(cfg Config) (*Reassembler, error) {
 	return &Reassembler{
 		cfg:  cfg,
 		live: make([]*liveHeap, 0, cfg.MaxHeaps),
-		done: make([]uint64, 0, 2*cfg.MaxHeaps),
 		pool: &bufferPool{max: cfg.MaxHeaps},
 	}, nil
 }
@@ -96,9 +98,6 @@ func (r *Reassembler) AddPacket(dst []*Heap, pkt []byte) ([]*Heap, error) {
 	if h == nil || h.cnt != p.HeapCnt {
 		h = r.find(p.HeapCnt)
 		if h == nil {
-			if slices.Contains(r.done, p.HeapCnt) {
-				return dst, r.drop(ReasonDuplicate, p.HeapCnt, errDelivered{p.HeapCnt})
-			}
 			h = r.newHeap(p.HeapCnt, p.Flavour)
 			isNew = true
 		}
@@ -112,6 +111,7 @@ func (r *Reassembler) AddPacket(dst []*Heap, pkt []byte) ([]*Heap, error) {
 	r.stats.Packets++
 	r.stats.Bytes += uint64(len(pkt))
 	r.stats.LargestPacket = max(r.stats.LargestPacket, uint64(len(pkt)))
+	r.most = max(r.most, h.received)
 
 	if h.eos {
 		// The end of the stream: its own heap is not handed out, and
@@ -189,11 +189,12 @@ func (r *Reassembler) newHeap(cnt uint64, f spead.Flavour) *liveHeap {
 	return h
 }
 
-// release keeps h for reuse.
+// release returns h's buffers to the pool and keeps h for reuse.
 func (r *Reassembler) release(h *liveHeap) {
 	if r.last == h {
 		r.last = nil
 	}
+	h.discard(r.pool)
 	h.reset(0, spead.Flavour{})
 	if len(r.spare) < r.cfg.MaxHeaps {
 		r.spare = append(r.spare, h)
@@ -210,23 +211,19 @@ func (r *Reassembler) remove(h *liveHeap) {
 	}
 }
 
-// hand turns h into a Heap for the caller, remembers its counter and
-// releases h.
+// hand turns h into a Heap for the caller and releases h.
 func (r *Reassembler) hand(h *liveHeap) *Heap {
 	out := h.hand(r.pool)
-	if len(r.done) < cap(r.done) {
-		r.done = append(r.done, h.cnt)
-	} else {
-		r.done[r.doneNext] = h.cnt
-		r.doneNext = (r.doneNext + 1) % len(r.done)
-	}
 	r.release(h)
 	return out
 }
 
-// errDelivered reports a packet of a heap already handed out.
-type errDelivered struct{ cnt uint64 }
-
-func (e errDelivered) Error() string {
-	return fmt.Sprintf("heap %d was already handed out", e.cnt)
+// held returns the payload memory the reassembler holds, in bytes: the
+// buffers of its heaps under construction and those kept for reuse.
+func (r *Reassembler) held() int64 {
+	n := r.pool.held()
+	for _, h := range r.live {
+		n += h.held()
+	}
+	return n
 }

@@ -167,10 +167,11 @@ func TestEviction(t *testing.T) {
 	if st := r.Stats(); st.IncompleteHeapsFlushed != 2 || st.Heaps != 3 {
 		t.Errorf("stats %+v", st)
 	}
-	// An incomplete heap still decodes what it has.
+	// An incomplete heap still decodes what it has whole: the
+	// immediate timestamp, not the samples cut short.
 	items, err := heaps[0].Items(nil)
-	if err != nil || len(items) != 2 {
-		t.Errorf("items of an incomplete heap: %v, %v", items, err)
+	if err != nil || len(items) != 1 || items[0].ID != timestampID || len(heaps[0].Payload) != 1416 {
+		t.Errorf("items of an incomplete heap: %v, %v; payload %d bytes", items, err, len(heaps[0].Payload))
 	}
 }
 
@@ -224,7 +225,7 @@ func TestUnsizedHeap(t *testing.T) {
 	}
 }
 
-func TestReleaseReusesAndClears(t *testing.T) {
+func TestReleaseReuses(t *testing.T) {
 	r := newReassembler(t, nil)
 	f := spead.DefaultFlavour
 	full := bytes.Repeat([]byte{0xff}, 16)
@@ -237,17 +238,84 @@ func TestReleaseReusesAndClears(t *testing.T) {
 	if heaps[0].Payload != nil {
 		t.Error("Release left the payload")
 	}
-	// Heap 2 reuses the memory; what never arrived reads as zero.
-	heaps, errs = feed(r, [][]byte{rawPacket(f, 2, 16, 4, nil, []byte{1, 2, 3, 4})})
+	// Heap 2 reuses the memory.
+	heaps, errs = feed(r, [][]byte{rawPacket(f, 2, 16, 8, nil, full[:8]), rawPacket(f, 2, 16, 0, nil, full[:8])})
+	if len(errs) != 0 || len(heaps) != 1 || &heaps[0].Payload[0] != first {
+		t.Fatalf("memory not reused (errors %v)", errs)
+	}
+	heaps[0].Release()
+	// An incomplete heap hands out what arrived from offset 0 on, and
+	// nothing of the last heap's bytes.
+	heaps, errs = feed(r, [][]byte{rawPacket(f, 3, 16, 0, nil, []byte{1, 2, 3, 4}), rawPacket(f, 3, 16, 8, nil, []byte{5})})
 	if len(errs) != 0 || len(heaps) != 0 {
 		t.Fatal(errs)
 	}
 	heaps = r.Stop(nil)
-	if len(heaps) != 1 || &heaps[0].Payload[0] != first {
-		t.Fatal("memory not reused")
+	if len(heaps) != 1 || !bytes.Equal(heaps[0].Payload, []byte{1, 2, 3, 4}) || heaps[0].Received != 5 {
+		t.Fatalf("incomplete heap: %+v", heaps)
 	}
-	want := []byte{0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0}
-	if !bytes.Equal(heaps[0].Payload, want) {
-		t.Errorf("payload %v, want %v", heaps[0].Payload, want)
+}
+
+// TestRestartedSender plays a sender that stops without an end-of-stream
+// heap and starts again, its heap counters from 1 once more: as in
+// spead2, every heap of both runs arrives whole.
+func TestRestartedSender(t *testing.T) {
+	const n = 5000
+	r := newReassembler(t, nil)
+	var pkts [][]byte
+	for run := range 2 {
+		for i := range 3 {
+			pkts = append(pkts, packets(t, tutorialHeap(t, spead.DefaultFlavour, 3*run+i, n), uint64(i+1), 1472)...)
+		}
+	}
+	heaps, errs := feed(r, pkts)
+	if len(errs) != 0 || len(heaps) != 6 {
+		t.Fatalf("%d heaps, errors %v", len(heaps), errs)
+	}
+	for k, h := range heaps {
+		checkTutorialHeap(t, h, uint64(k%3+1), k, n)
+	}
+}
+
+// TestTwoSendersOnOnePort plays two senders that number their heaps
+// alike, one heap after the other's: as in spead2, both senders' heaps
+// arrive, one-packet heaps included.
+func TestTwoSendersOnOnePort(t *testing.T) {
+	r := newReassembler(t, nil)
+	var pkts [][]byte
+	for cnt := uint64(1); cnt <= 4; cnt++ {
+		for sender := range 2 {
+			i := 2*int(cnt) + sender
+			pkts = append(pkts, packets(t, tutorialHeap(t, spead.DefaultFlavour, i, 3000), cnt, 1472)...)
+			pkts = append(pkts, rawPacket(f40, 100+cnt, 8, 0, nil, []byte{byte(sender), 1, 2, 3, 4, 5, 6, 7}))
+		}
+	}
+	heaps, errs := feed(r, pkts)
+	if len(errs) != 0 || len(heaps) != 16 {
+		t.Fatalf("%d heaps, errors %v", len(heaps), errs)
+	}
+	for k := 0; k < 16; k += 2 {
+		cnt := uint64(k/4 + 1)
+		checkTutorialHeap(t, heaps[k], cnt, 2*int(cnt)+k/2%2, 3000)
+		if h := heaps[k+1]; h.Cnt != 100+cnt || !h.Complete() || h.Payload[0] != byte(k/2%2) {
+			t.Fatalf("one-packet heap %d: %+v", 100+cnt, h)
+		}
+	}
+}
+
+// TestLateDuplicateStartsHeap checks spead2's rule for a late copy of a
+// packet of a heap already handed out: it starts a new heap, which is
+// evicted or flushed as incomplete, and loses nothing else.
+func TestLateDuplicateStartsHeap(t *testing.T) {
+	r := newReassembler(t, nil)
+	pkts := packets(t, tutorialHeap(t, spead.DefaultFlavour, 0, 3000), 1, 1472)
+	pkts = append(pkts, pkts[1])
+	heaps, errs := feed(r, pkts)
+	if len(errs) != 0 || len(heaps) != 1 || !heaps[0].Complete() {
+		t.Fatalf("%d heaps, errors %v", len(heaps), errs)
+	}
+	heaps = r.Stop(nil)
+	if len(heaps) != 1 || heaps[0].Cnt != 1 || heaps[0].Complete() || r.Stats().IncompleteHeapsFlushed != 1 {
+		t.Fatalf("after the late copy: %d heaps, stats %+v", len(heaps), r.Stats())
 	}
 }

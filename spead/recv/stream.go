@@ -33,6 +33,15 @@ type Stream struct {
 	ready   []*Heap // heaps finished and not yet returned
 	head    int     // ready[head] is the next heap to return
 	stopReq atomic.Bool
+
+	// The datagrams of the last read not yet handed to the
+	// reassembler: datagram next on, and before it rest, the packets
+	// left of a datagram that UDP GRO built of packets of segment
+	// bytes.
+	batch   int
+	next    int
+	rest    []byte
+	segment int
 }
 
 // NewUDPStream opens a UDP socket bound to addr and returns a stream that
@@ -126,6 +135,10 @@ func (s *Stream) Next(ctx context.Context) (*Heap, error) {
 		if s.r.Stopped() {
 			return nil, io.EOF
 		}
+		if s.next < s.batch || len(s.rest) > 0 {
+			s.feed()
+			continue
+		}
 		if err := s.readBatch(ctx); err != nil {
 			return nil, err
 		}
@@ -176,36 +189,50 @@ func (s *Stream) readBatch(ctx context.Context) error {
 		}
 		return fmt.Errorf("recv: reading from %v: %w", s.addr, err)
 	}
+	s.batch, s.next = n, 0
+	return nil
+}
+
+// feed hands the packets of the last read to the reassembler until a heap
+// is ready or none are left. Heaps are taken out one packet at a time, so
+// that no more than one packet's worth of finished heaps waits in ready
+// whatever the batch size.
+func (s *Stream) feed() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range n {
+	for s.head == len(s.ready) {
 		if s.r.Stopped() {
 			// The end of the stream came earlier in the batch:
 			// what follows it is ignored, and not counted.
-			break
+			s.next, s.rest = s.batch, nil
+			return
 		}
-		data, segment, truncated := s.rd.datagram(i)
-		if truncated {
-			s.r.stats.BadPackets[ReasonTruncated]++
-			continue
-		}
-		if len(data) == 0 {
-			s.ready, _ = s.r.AddPacket(s.ready, data) // counted as short
-			continue
-		}
-		if segment <= 0 {
-			segment = len(data)
-		}
-		// A datagram that UDP GRO built holds several packets.
-		for len(data) > 0 && !s.r.Stopped() {
-			pkt := data[:min(segment, len(data))]
-			data = data[len(pkt):]
-			if len(pkt) > s.cfg.MaxPacketSize {
+		if len(s.rest) == 0 {
+			if s.next == s.batch {
+				return
+			}
+			data, segment, truncated := s.rd.datagram(s.next)
+			s.next++
+			if truncated {
 				s.r.stats.BadPackets[ReasonTruncated]++
 				continue
 			}
-			s.ready, _ = s.r.AddPacket(s.ready, pkt)
+			if len(data) == 0 {
+				s.ready, _ = s.r.AddPacket(s.ready, data) // counted as short
+				continue
+			}
+			if segment <= 0 {
+				segment = len(data)
+			}
+			s.rest, s.segment = data, segment
 		}
+		// A datagram that UDP GRO built holds several packets.
+		pkt := s.rest[:min(s.segment, len(s.rest))]
+		s.rest = s.rest[len(pkt):]
+		if len(pkt) > s.cfg.MaxPacketSize {
+			s.r.stats.BadPackets[ReasonTruncated]++
+			continue
+		}
+		s.ready, _ = s.r.AddPacket(s.ready, pkt)
 	}
-	return nil
 }

@@ -235,6 +235,7 @@ func TestStreamLeftoverDeadline(t *testing.T) {
 	if err := s.readBatch(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	s.feed()
 	if h := s.pop(); h == nil || h.Cnt != 1 {
 		t.Fatalf("got %v, want heap 1", h)
 	}
