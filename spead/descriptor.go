@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // FormatField is one field of a SPEAD format list: a type code and a width
@@ -44,6 +45,101 @@ type Descriptor struct {
 // ErrDescriptor is wrapped by the errors of descriptors that cannot be
 // encoded or decoded.
 var ErrDescriptor = errors.New("bad descriptor")
+
+// Validate reports whether d describes values that spead2's Python
+// item groups accept and this module can encode and decode: exactly one
+// of Format and DType; at most one variable dimension (-1), and none
+// with a DType; a DType whose header parses, whose descr
+// [ParseNumpyType] accepts, and whose shape Shape repeats if it is not
+// empty; format fields 'u', 'i' or 'b' of 1 to 64 bits, 'f' of 32 or 64
+// bits, 'c' of 8 bits. The ID, name and widths on the wire are
+// [Descriptor.AppendEncode]'s to check.
+func (d *Descriptor) Validate() error {
+	_, err := d.layout()
+	return err
+}
+
+// layout is what a descriptor says of its values, worked out once.
+type layout struct {
+	numpy    bool
+	nt       NumpyType     // the element type, when numpy
+	format   []FormatField // the format list, when not numpy
+	shape    []int64       // the values' shape, -1 for a variable dimension
+	fortran  bool          // numpy values in Fortran order
+	elemBits int64         // bits an element takes
+	known    int64         // the product of the fixed dimensions
+	variable bool          // a dimension is variable
+}
+
+// maxShapeElements bounds the product of a shape's fixed dimensions.
+const maxShapeElements = 1 << 48
+
+// layout validates d (see Validate) and works out its layout.
+func (d *Descriptor) layout() (layout, error) {
+	var l layout
+	switch {
+	case d.DType != "" && len(d.Format) > 0:
+		return l, fmt.Errorf("%w: item %#x has both a format and a dtype", ErrDescriptor, d.ID)
+	case d.DType == "" && len(d.Format) == 0:
+		return l, fmt.Errorf("%w: item %#x has neither a format nor a dtype", ErrDescriptor, d.ID)
+	}
+	l.shape = d.Shape
+	if d.DType != "" {
+		n, err := ParseNumpyHeader(d.DType)
+		if err == nil {
+			l.nt, err = ParseNumpyType(n.Descr)
+		}
+		if err != nil {
+			return l, fmt.Errorf("%w: item %#x: %w", ErrDescriptor, d.ID, err)
+		}
+		if len(d.Shape) > 0 && !slices.Equal(d.Shape, n.Shape) {
+			return l, fmt.Errorf("%w: item %#x: shape %v differs from its dtype's %v", ErrDescriptor, d.ID, d.Shape, n.Shape)
+		}
+		l.numpy, l.shape, l.fortran = true, n.Shape, n.FortranOrder
+		l.elemBits = int64(l.nt.Size) * 8
+	} else {
+		l.format = d.Format
+		for _, ff := range d.Format {
+			ok := false
+			switch ff.Type {
+			case 'u', 'i', 'b':
+				ok = ff.Bits >= 1 && ff.Bits <= 64
+			case 'f':
+				ok = ff.Bits == 32 || ff.Bits == 64
+			case 'c':
+				ok = ff.Bits == 8
+			}
+			if !ok {
+				return l, fmt.Errorf("%w: item %#x: format field %v is not u, i or b of 1 to 64 bits, f of 32 or 64, or c of 8", ErrDescriptor, d.ID, ff)
+			}
+			l.elemBits += int64(ff.Bits)
+		}
+	}
+	l.known = 1
+	for _, dim := range l.shape {
+		switch {
+		case dim == -1 && l.numpy:
+			return l, fmt.Errorf("%w: item %#x: a dtype's shape cannot have a variable dimension", ErrDescriptor, d.ID)
+		case dim == -1 && l.variable:
+			return l, fmt.Errorf("%w: item %#x: shape %v has more than one variable dimension", ErrDescriptor, d.ID, l.shape)
+		case dim == -1:
+			l.variable = true
+		case dim < 0:
+			return l, fmt.Errorf("%w: item %#x: shape %v has a negative dimension other than -1", ErrDescriptor, d.ID, l.shape)
+		case dim > 0 && l.known > maxShapeElements/dim:
+			return l, fmt.Errorf("%w: item %#x: shape %v has more than 2^48 elements", ErrDescriptor, d.ID, l.shape)
+		default:
+			l.known *= dim
+		}
+	}
+	if l.known > (1<<62)/l.elemBits {
+		return l, fmt.Errorf("%w: item %#x: shape %v of %d-bit elements is too large", ErrDescriptor, d.ID, l.shape, l.elemBits)
+	}
+	return l, nil
+}
+
+// size returns how many bytes a value of n elements takes.
+func (l *layout) size(n int64) int64 { return (n*l.elemBits + 7) / 8 }
 
 // descriptorWidths returns the sizes in bytes of one format field and one
 // shape dimension in flavour f.

@@ -84,3 +84,31 @@ func ExampleItemGroup() {
 	// 0x5 0x1600 0x5 0x3300
 	// 0x1600 0x3300
 }
+
+// Set gives items their values from Go values: here a (2, 2) array of
+// complex64 visibilities, a timestamp and a text label, as a correlator
+// would send them. A value of the wrong type or shape is refused.
+func ExampleSet() {
+	g := spead.NewItemGroup(spead.DefaultFlavour)
+	g.Add(spead.Descriptor{ID: 0x1600, Name: "timestamp", Format: []spead.FormatField{{Type: 'u', Bits: 48}}})
+	g.Add(spead.Descriptor{ID: 0x1800, Name: "vis", Description: "Visibilities",
+		DType: spead.NumpyHeader{Descr: "<c8", Shape: []int64{2, 2}}.String()})
+	g.Add(spead.Descriptor{ID: 0x1801, Name: "source", Format: []spead.FormatField{{Type: 'c', Bits: 8}}, Shape: []int64{-1}})
+
+	vis := []complex64{1 + 2i, 3 - 4i, -5, 6i}
+	fmt.Println(spead.Set(g, "timestamp", uint64(1700000000)))
+	fmt.Println(spead.Set(g, "vis", vis...))
+	fmt.Println(spead.Set(g, "source", "Cen A"))
+	fmt.Println(spead.Set(g, "vis", vis[:3]...))
+	fmt.Println(spead.Set(g, "vis", 1+2i, 3-4i, -5, 6i))
+
+	h, _ := g.Heap()
+	fmt.Println(len(h.Items), "items")
+	// Output:
+	// <nil>
+	// <nil>
+	// <nil>
+	// item group: vis: bad item value: 3 elements, want 4 for shape [2 2]
+	// item group: vis: bad item value: a <c8 item takes complex64 values, not complex128
+	// 6 items
+}

@@ -1,7 +1,7 @@
 package spead
 
 import (
-	"encoding/binary"
+	"errors"
 	"fmt"
 	"unsafe"
 )
@@ -10,7 +10,9 @@ import (
 // in the manner of spead2's Python item groups: the first heap built after
 // an item is declared carries its descriptor, each heap carries only the
 // values set since the last one, and a small value of fixed size travels
-// inside its item pointer, as spead2 sends it.
+// inside its item pointer, as spead2 sends it. Descriptors are checked
+// when added, and values when set ([Set], or the SetUint, SetBytes and
+// SetInt8s methods), so that a receiver never sees one that does not fit.
 type ItemGroup struct {
 	flavour Flavour
 	items   []*GroupItem
@@ -23,12 +25,12 @@ type ItemGroup struct {
 // out how to send its values, when the item was declared.
 type GroupItem struct {
 	Descriptor
-	item      Item // the value as it goes into a heap
-	set       bool // a value has been set
-	changed   bool // set since the last heap
-	described bool // its descriptor has gone out
-	immediate bool // small values may travel in the pointer (allowImmediate)
-	int8s     bool // it is an int8 array (isInt8)
+	layout    layout // what the descriptor says of the values
+	item      Item   // the value as it goes into a heap
+	set       bool   // a value has been set
+	changed   bool   // set since the last heap
+	described bool   // its descriptor has gone out
+	immediate bool   // small values may travel in the pointer (see Add)
 }
 
 // NewItemGroup returns an empty item group for heaps of flavour f; the zero
@@ -40,8 +42,12 @@ func NewItemGroup(f Flavour) *ItemGroup {
 	return &ItemGroup{flavour: f, byName: map[string]*GroupItem{}, byID: map[uint64]*GroupItem{}}
 }
 
-// Add declares an item. Its ID and name must be new to the group, and the
-// descriptor must encode in the group's flavour.
+// Add declares an item. Its ID and name must be new to the group, the
+// descriptor must pass [Descriptor.Validate], and it must encode in the
+// group's flavour. A value of the item may later travel inside its item
+// pointer, when small enough, if its size is fixed (no variable
+// dimension) and, for a format list, its elements are whole bytes: the
+// rule of spead2's Python items.
 func (g *ItemGroup) Add(d Descriptor) (*GroupItem, error) {
 	if _, ok := g.byID[d.ID]; ok {
 		return nil, fmt.Errorf("item group: ID %#x declared twice", d.ID)
@@ -49,12 +55,14 @@ func (g *ItemGroup) Add(d Descriptor) (*GroupItem, error) {
 	if _, ok := g.byName[d.Name]; ok || d.Name == "" {
 		return nil, fmt.Errorf("item group: item %#x: name %q is empty or already taken", d.ID, d.Name)
 	}
+	l, err := d.layout()
+	if err != nil {
+		return nil, fmt.Errorf("item group: %w", err)
+	}
 	if _, err := d.AppendEncode(nil, g.flavour); err != nil {
 		return nil, fmt.Errorf("item group: %w", err)
 	}
-	// What the descriptor says of the values is worked out once here,
-	// not at every Set: a numpy header takes parsing.
-	it := &GroupItem{Descriptor: d, immediate: allowImmediate(&d), int8s: isInt8(&d)}
+	it := &GroupItem{Descriptor: d, layout: l, immediate: !l.variable && (l.numpy || l.elemBits%8 == 0)}
 	g.items = append(g.items, it)
 	g.byName[d.Name] = it
 	g.byID[d.ID] = it
@@ -73,95 +81,110 @@ func (g *ItemGroup) lookup(name string) (*GroupItem, error) {
 	return it, nil
 }
 
-// SetUint sets a scalar unsigned item, one whose format is a single field
-// ('u', N) with N a multiple of 8 up to 64. A value that fits in the
-// flavour's immediate size travels in its item pointer.
+// ErrValue is wrapped by the errors of values that do not fit their
+// item's descriptor.
+var ErrValue = errors.New("bad item value")
+
+// Value lists the Go types an item's elements are set from and decoded
+// into; see [Set].
+type Value interface {
+	bool | int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 |
+		float32 | float64 | complex64 | complex128 | string
+}
+
+// Set sets the named item's value to the elements v, in the order they
+// go on the wire (C order, or Fortran order if the item's numpy header
+// says so): one element for a scalar, as many as the item's fixed shape
+// holds, or a whole multiple of its fixed dimensions if one is variable.
+// The elements are encoded and copied at once, so v may change afterwards.
+//
+// A numpy item takes the Go type of its descr exactly: bool for b1 or ?,
+// int8 to int64 for i1 to i8, uint8 to uint64 for u1 to u8, float32 and
+// float64 for f4 and f8, complex64 and complex128 for c8 and c16, in
+// either byte order; string for S and U, each element no longer than the
+// type. An item of one format field takes an unsigned Go integer for
+// 'u', a signed one for 'i' (any width, the value checked against the
+// field's), float32 or float64 for 'f', bool for 'b', and uint8 for
+// 'c', or for a one-dimensional ('c', 8) item a single string, spead2's
+// way of sending text. Records of several fields are set with
+// [ItemGroup.SetBytes].
+func Set[T Value](g *ItemGroup, name string, v ...T) error {
+	it, err := g.lookup(name)
+	if err != nil {
+		return err
+	}
+	data, err := it.encode(v, len(v))
+	if err != nil {
+		return fmt.Errorf("item group: %s: %w", name, err)
+	}
+	it.setData(data)
+	return nil
+}
+
+// setData makes data the item's value for the next heap.
+func (it *GroupItem) setData(data []byte) {
+	it.item = Item{ID: it.ID, Data: data, AllowImmediate: it.immediate}
+	it.set, it.changed = true, true
+}
+
+// SetUint sets a scalar item from an unsigned integer: a single field
+// ('u', N) of up to 64 bits, or a numpy u8 (see [Set]). The field's
+// declared width, not the value, decides whether the value travels
+// inside its item pointer: ('u', 40) always does in a 64-48 flavour,
+// ('u', 64) never does, as in spead2.
 func (g *ItemGroup) SetUint(name string, v uint64) error {
 	it, err := g.lookup(name)
 	if err != nil {
 		return err
 	}
-	if len(it.Format) != 1 || it.Format[0].Type != 'u' || len(it.Shape) != 0 ||
-		it.Format[0].Bits%8 != 0 || it.Format[0].Bits < 8 || it.Format[0].Bits > 64 {
-		return fmt.Errorf("item group: %s is not a scalar of format ('u', 8..64 in whole bytes)", name)
+	if len(it.layout.shape) != 0 {
+		return fmt.Errorf("item group: %s: %w: not a scalar", name, ErrValue)
 	}
-	bits := it.Format[0].Bits
-	if bits < 64 && v >= 1<<bits {
-		return fmt.Errorf("item group: %s: %d does not fit in %d bits", name, v, bits)
-	}
-	if bits <= g.flavour.HeapAddressBits() {
-		it.item = Item{ID: it.ID, Immediate: true, Value: v}
-	} else {
-		buf := binary.BigEndian.AppendUint64(nil, v)
-		it.item = Item{ID: it.ID, Data: buf[8-bits/8:]}
-	}
-	it.set, it.changed = true, true
-	return nil
+	return Set(g, name, v)
 }
 
-// SetBytes sets an item's value to raw bytes, referenced and not copied.
+// SetBytes sets an item's value to raw bytes, referenced and not copied:
+// the item's values laid out as they go on the wire. Their length must
+// be what the item's fixed shape takes, or, with a variable dimension
+// and elements of whole bytes, a whole multiple of what its fixed
+// dimensions take.
 func (g *ItemGroup) SetBytes(name string, b []byte) error {
 	it, err := g.lookup(name)
 	if err != nil {
 		return err
 	}
-	it.item = Item{ID: it.ID, Data: b, AllowImmediate: it.immediate}
-	it.set, it.changed = true, true
+	l := &it.layout
+	switch {
+	case !l.variable:
+		if want := l.size(l.known); int64(len(b)) != want {
+			return fmt.Errorf("item group: %s: %w: %d bytes, want %d for shape %v", name, ErrValue, len(b), want, l.shape)
+		}
+	case l.elemBits%8 == 0:
+		if unit := l.known * l.elemBits / 8; unit == 0 && len(b) != 0 || unit != 0 && int64(len(b))%unit != 0 {
+			return fmt.Errorf("item group: %s: %w: %d bytes is not a whole number of %d-byte rows of shape %v", name, ErrValue, len(b), unit, l.shape)
+		}
+	}
+	it.setData(b)
 	return nil
 }
 
-// allowImmediate reports whether a value of the item d describes may
-// travel inside its item pointer when it is small enough, as spead2's
-// Python items allow: when its size is fixed (no dimension of variable
-// size) and its elements are whole bytes.
-func allowImmediate(d *Descriptor) bool {
-	shape := d.Shape
-	if d.DType != "" {
-		n, err := ParseNumpyHeader(d.DType)
-		if err != nil {
-			return false
-		}
-		shape = n.Shape
-	} else {
-		bits := 0
-		for _, ff := range d.Format {
-			bits += ff.Bits
-		}
-		if bits == 0 || bits%8 != 0 {
-			return false
-		}
-	}
-	for _, dim := range shape {
-		if dim < 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// SetInt8s sets an int8 array item (numpy descr 'i1', or format
-// ('i', 8)). The slice is referenced and not copied.
+// SetInt8s sets an int8 array item (numpy descr i1, or format
+// ('i', 8)) of as many elements as its shape holds. The slice is
+// referenced and not copied.
 func (g *ItemGroup) SetInt8s(name string, v []int8) error {
 	it, err := g.lookup(name)
 	if err != nil {
 		return err
 	}
-	if !it.int8s {
-		return fmt.Errorf("item group: %s is not an int8 array", name)
+	l := &it.layout
+	if !(l.numpy && l.nt.Kind == 'i' && l.nt.Size == 1) && !(!l.numpy && len(l.format) == 1 && l.format[0] == FormatField{Type: 'i', Bits: 8}) {
+		return fmt.Errorf("item group: %s: %w: not an int8 array", name, ErrValue)
 	}
-	it.item = Item{ID: it.ID, Data: unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)),
-		AllowImmediate: it.immediate}
-	it.set, it.changed = true, true
+	if err := l.checkCount(int64(len(v))); err != nil {
+		return fmt.Errorf("item group: %s: %w", name, err)
+	}
+	it.setData(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)))
 	return nil
-}
-
-// isInt8 reports whether d describes int8 elements.
-func isInt8(d *Descriptor) bool {
-	if d.DType != "" {
-		n, err := ParseNumpyHeader(d.DType)
-		return err == nil && (n.Descr == "i1" || n.Descr == "|i1")
-	}
-	return len(d.Format) == 1 && d.Format[0] == FormatField{Type: 'i', Bits: 8}
 }
 
 // Heap returns a heap with, item by item in the order they were declared,

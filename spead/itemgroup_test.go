@@ -23,8 +23,8 @@ func TestItemGroup(t *testing.T) {
 	}{
 		{"duplicate ID", second(g.Add(Descriptor{ID: 0x1600, Name: "x"})), "declared twice"},
 		{"duplicate name", second(g.Add(Descriptor{ID: 0x1700, Name: "adc"})), "already taken"},
-		{"ID out of range", second(g.Add(Descriptor{ID: 1 << 23, Name: "y"})), "outside"},
-		{"reserved ID", second(g.Add(Descriptor{ID: PayloadOffsetID, Name: "z"})), "packets' own"},
+		{"ID out of range", second(g.Add(Descriptor{ID: 1 << 23, Name: "y", Format: []FormatField{{'u', 8}}})), "outside"},
+		{"reserved ID", second(g.Add(Descriptor{ID: PayloadOffsetID, Name: "z", Format: []FormatField{{'u', 8}}})), "packets' own"},
 		{"unknown name", g.SetUint("nope", 1), "no item named"},
 		{"too large", g.SetUint("timestamp", 1<<40), "does not fit in 40 bits"},
 		{"not unsigned", g.SetUint("adc", 1), "not a scalar"},
@@ -60,7 +60,7 @@ func TestItemGroup(t *testing.T) {
 			t.Errorf("item %d has ID %#x, want %#x", i, h.Items[i].ID, id)
 		}
 	}
-	if it := h.Items[1]; !it.Immediate || it.Value != 1<<39 {
+	if it := h.Items[1]; !it.inPointer(DefaultFlavour.ImmediateSize()) || string(it.Data) != "\x80\x00\x00\x00\x00" {
 		t.Errorf("timestamp item %+v", it)
 	}
 	if it := h.Items[3]; it.Immediate || len(it.Data) != 8 || it.Data[0] != 0x80 {
