@@ -16,7 +16,9 @@
 // inconsistent with its heap or a duplicate is counted in [Stats] under its
 // [Reason] and dropped, and [DecodeValue] refuses, with [ErrValue], a value
 // of a format list that would take more than 256 MiB decoded (a numpy value
-// takes no more memory than its bytes).
+// takes no more memory than its bytes). An ItemGroup keeps at most
+// MaxItems items holding MaxBytes between them (1024 and 128 MiB by
+// default), and says which values it dropped.
 //
 // # Memory
 //

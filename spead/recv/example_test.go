@@ -110,3 +110,30 @@ func ExampleStream() {
 	// largest_packet: 367
 	// bad_packets: 0
 }
+
+// An ItemGroup decodes complex values into complex64 or complex128, with
+// their shape; the value is the group's own copy, valid after the heap is
+// released.
+func ExampleItemGroup_complex() {
+	sg := spead.NewItemGroup(spead.DefaultFlavour)
+	sg.Add(spead.Descriptor{ID: 0x1800, Name: "vis",
+		DType: spead.NumpyHeader{Descr: "<c8", Shape: []int64{2, 2}}.String()})
+	spead.Set(sg, "vis", []complex64{1 + 2i, 3 - 4i, -5, 6i}...)
+	h, _ := sg.Heap()
+	pkts, _ := spead.AppendPackets(nil, h, 1, 1472)
+	r, _ := recv.NewReassembler(recv.DefaultConfig())
+	heaps, _ := r.AddPacket(nil, pkts[0])
+
+	g := recv.NewItemGroup()
+	if _, err := g.Update(heaps[0]); err != nil {
+		fmt.Println(err)
+	}
+	heaps[0].Release()
+	it, _ := g.Get("vis")
+	vis := it.Value.([]complex64)
+	fmt.Println(it.Shape, vis)
+	fmt.Println("row 1:", vis[1*it.Shape[1]:2*it.Shape[1]])
+	// Output:
+	// [2 2] [(1+2i) (3-4i) (-5+0i) (0+6i)]
+	// row 1: [(-5+0i) (0+6i)]
+}

@@ -134,6 +134,11 @@ func FuzzDecodeValue(f *testing.F) {
 		{ID: 0x1000, Name: "b", Format: []spead.FormatField{{Type: 'i', Bits: 7}, {Type: 'f', Bits: 32}}, Shape: []int64{2}},
 		{ID: 0x1000, Name: "c", Format: []spead.FormatField{{Type: 'c', Bits: 8}}, Shape: []int64{-1}},
 		{ID: 0x1000, Name: "d", DType: "{'descr': '>f8', 'fortran_order': False, 'shape': (1,)}"},
+		{ID: 0x1000, Name: "e", DType: "{'descr': '<c8', 'fortran_order': False, 'shape': (1,)}"},
+		{ID: 0x1000, Name: "f", DType: "{'descr': '>c16', 'fortran_order': True, 'shape': ()}"},
+		{ID: 0x1000, Name: "g", DType: "{'descr': '|S3', 'fortran_order': False, 'shape': (2,)}"},
+		{ID: 0x1000, Name: "h", DType: "{'descr': '<U1', 'fortran_order': False, 'shape': (2,)}"},
+		{ID: 0x1000, Name: "i", DType: "{'descr': '?', 'fortran_order': False, 'shape': (3, 1)}"},
 	} {
 		enc, err := d.AppendEncode(nil, f40)
 		if err != nil {

@@ -1,18 +1,21 @@
 package recv
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/gospead/tutorial/spead"
 )
 
 // ErrValue is wrapped by the errors of item values that do not fit their
-// descriptor.
-var ErrValue = errors.New("bad item value")
+// descriptor. It is [spead.ErrValue], which the sending side's item
+// group returns for the same faults.
+var ErrValue = spead.ErrValue
 
 // maxElements bounds the elements of one value, whatever its shape says.
 const maxElements = 1 << 32
@@ -30,20 +33,47 @@ const maxDecodedBytes = 256 << 20
 //
 //   - a format list of one field: 'u' of 1 to 64 bits is uint64, 'i' of 1
 //     to 64 bits is int64, 'f' of 32 or 64 bits is float32 or float64,
-//     'b' of 8 bits is bool, 'c' of 8 bits is byte (a string when the
-//     shape has one dimension);
+//     'b' of 8 bits is bool, 'c' of 8 bits is byte, and a one-dimensional
+//     array of 'c' is a string, as spead2's Python reads text;
 //   - a format list of several fields is []any, one value per field;
-//   - a numpy header with descr i1, u1, b1, i2, u2, i4, u4, i8, u8, f4 or
-//     f8 (any byte order) is int8, uint8, bool, int16, ..., float64.
+//   - a numpy header's descr, in either byte order, gives bool (b1 or ?),
+//     int8 to int64 (i1 to i8), uint8 to uint64 (u1 to u8), float32 and
+//     float64 (f4, f8), complex64 and complex128 (c8, c16), or string (S
+//     without its trailing NULs, U decoded from UTF-32): the Go types
+//     [spead.Set] takes.
 //
 // A scalar (empty shape) is the type itself; an array is a flat slice of
-// it, in the order the bytes arrive, with the shape returned alongside.
-// []int8 and []uint8 values share memory with raw.Data. An immediate item
-// holds the flavour's immediate size in bytes, right-aligned. A value that
-// would take more than 256 MiB decoded (narrow fields grow into their Go
-// types) is refused with ErrValue; a numpy value takes no more memory
-// than its bytes.
+// it, in the order the bytes arrive (C order, or Fortran order if the
+// header says so), with the shape returned alongside. []int8 and []uint8
+// values share memory with raw.Data. An immediate item holds the
+// flavour's immediate size in bytes, right-aligned. A value that would
+// take more than 256 MiB decoded (narrow fields grow into their Go types)
+// is refused with ErrValue.
 func DecodeValue(d *spead.Descriptor, raw spead.RawItem, f spead.Flavour) (any, []int64, error) {
+	v, shape, _, err := decode(d, raw, f, maxDecodedBytes)
+	var big *sizeError
+	if errors.As(err, &big) {
+		err = fmt.Errorf("%w: %v, over the limit of %d", ErrValue, big, maxDecodedBytes)
+	}
+	return v, shape, err
+}
+
+// sizeError says that a value would take more memory decoded than a
+// limit allows.
+type sizeError struct {
+	n    int64  // elements
+	what string // their type
+	size int64  // bytes decoded
+}
+
+func (e *sizeError) Error() string {
+	return fmt.Sprintf("%d elements of %s would take %d bytes decoded", e.n, e.what, e.size)
+}
+
+// decode is DecodeValue with a limit on the bytes the decoded value
+// takes beyond raw.Data, which it returns; a value over the limit is a
+// *sizeError, found before anything is allocated.
+func decode(d *spead.Descriptor, raw spead.RawItem, f spead.Flavour, limit int64) (any, []int64, int64, error) {
 	data := raw.Data
 	if raw.Immediate {
 		n := f.ImmediateSize()
@@ -52,12 +82,12 @@ func DecodeValue(d *spead.Descriptor, raw spead.RawItem, f spead.Flavour) (any, 
 		data = buf[8-n:]
 	}
 	if d.DType != "" {
-		return decodeNumpy(d.DType, data, raw.Immediate)
+		return decodeNumpy(d.DType, data, raw.Immediate, limit)
 	}
 	if len(d.Format) == 0 {
-		return nil, nil, fmt.Errorf("%w: the descriptor has neither a format nor a dtype", ErrValue)
+		return nil, nil, 0, fmt.Errorf("%w: the descriptor has neither a format nor a dtype", ErrValue)
 	}
-	return decodeFormat(d.Format, d.Shape, data, raw.Immediate)
+	return decodeFormat(d.Format, d.Shape, data, raw.Immediate, limit)
 }
 
 // elements returns the number of elements of a shape, resolving one
@@ -99,33 +129,34 @@ func cloneShape(shape []int64) []int64 {
 }
 
 // decodeFormat decodes a SPEAD format list.
-func decodeFormat(format []spead.FormatField, shape []int64, data []byte, immediate bool) (any, []int64, error) {
+func decodeFormat(format []spead.FormatField, shape []int64, data []byte, immediate bool, limit int64) (any, []int64, int64, error) {
 	bits := 0
 	for _, ff := range format {
 		if ff.Bits <= 0 || ff.Bits > 64 {
-			return nil, nil, fmt.Errorf("%w: field %v is not 1 to 64 bits wide", ErrValue, ff)
+			return nil, nil, 0, fmt.Errorf("%w: field %v is not 1 to 64 bits wide", ErrValue, ff)
 		}
 		switch ff.Type {
 		case 'u', 'i':
 		case 'f':
 			if ff.Bits != 32 && ff.Bits != 64 {
-				return nil, nil, fmt.Errorf("%w: float field %v is not 32 or 64 bits", ErrValue, ff)
+				return nil, nil, 0, fmt.Errorf("%w: float field %v is not 32 or 64 bits", ErrValue, ff)
 			}
 		case 'b', 'c':
 			if ff.Bits != 8 {
-				return nil, nil, fmt.Errorf("%w: field %v is not 8 bits", ErrValue, ff)
+				return nil, nil, 0, fmt.Errorf("%w: field %v is not 8 bits", ErrValue, ff)
 			}
 		default:
-			return nil, nil, fmt.Errorf("%w: field %v has an unsupported type", ErrValue, ff)
+			return nil, nil, 0, fmt.Errorf("%w: field %v has an unsupported type", ErrValue, ff)
 		}
 		bits += ff.Bits
 	}
 	shape, n, err := elements(shape, int64(len(data))*8/int64(bits))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	if size := decodedSize(format, n); size > maxDecodedBytes {
-		return nil, nil, fmt.Errorf("%w: %d elements of %v would take %d bytes decoded, over the limit of %d", ErrValue, n, format, size, maxDecodedBytes)
+	size := decodedSize(format, n)
+	if size > limit {
+		return nil, nil, 0, &sizeError{n: n, what: fmt.Sprint(format), size: size}
 	}
 	if immediate {
 		// Immediates are padded at the head, not the tail.
@@ -142,32 +173,35 @@ func decodeFormat(format []spead.FormatField, shape []int64, data []byte, immedi
 			vals = append(vals, rec)
 		}
 		if len(shape) == 0 {
-			return vals[0], shape, nil
+			return vals[0], shape, size, nil
 		}
-		return vals, shape, nil
+		return vals, shape, size, nil
 	}
 	ff := format[0]
 	if ff.Type == 'c' && len(shape) == 1 {
-		return string(data[:n]), shape, nil
+		return string(data[:n]), shape, size, nil
 	}
 	if len(shape) == 0 {
-		return readField(&r, ff), shape, nil
+		return readField(&r, ff), shape, size, nil
 	}
+	var v any
 	switch ff.Type {
 	case 'u':
-		return readSlice(&r, n, func(r *bitReader) uint64 { return r.read(ff.Bits) }), shape, nil
+		v = readSlice(&r, n, func(r *bitReader) uint64 { return r.read(ff.Bits) })
 	case 'i':
-		return readSlice(&r, n, func(r *bitReader) int64 { return signExtend(r.read(ff.Bits), ff.Bits) }), shape, nil
+		v = readSlice(&r, n, func(r *bitReader) int64 { return signExtend(r.read(ff.Bits), ff.Bits) })
 	case 'f':
 		if ff.Bits == 32 {
-			return readSlice(&r, n, func(r *bitReader) float32 { return math.Float32frombits(uint32(r.read(32))) }), shape, nil
+			v = readSlice(&r, n, func(r *bitReader) float32 { return math.Float32frombits(uint32(r.read(32))) })
+		} else {
+			v = readSlice(&r, n, func(r *bitReader) float64 { return math.Float64frombits(r.read(64)) })
 		}
-		return readSlice(&r, n, func(r *bitReader) float64 { return math.Float64frombits(r.read(64)) }), shape, nil
 	case 'b':
-		return readSlice(&r, n, func(r *bitReader) bool { return r.read(8) != 0 }), shape, nil
+		v = readSlice(&r, n, func(r *bitReader) bool { return r.read(8) != 0 })
 	default: // 'c' with more than one dimension
-		return readSlice(&r, n, func(r *bitReader) byte { return byte(r.read(8)) }), shape, nil
+		v = readSlice(&r, n, func(r *bitReader) byte { return byte(r.read(8)) })
 	}
+	return v, shape, size, nil
 }
 
 // decodedSize returns about how many bytes n elements of format take once
@@ -254,82 +288,112 @@ func (r *bitReader) read(n int) uint64 {
 	return v
 }
 
-// numpyTypes gives the element size of each supported numpy type code.
-var numpyTypes = map[byte]map[int]bool{
-	'i': {1: true, 2: true, 4: true, 8: true},
-	'u': {1: true, 2: true, 4: true, 8: true},
-	'f': {4: true, 8: true},
-	'b': {1: true},
-}
-
 // decodeNumpy decodes a value described by a numpy header.
-func decodeNumpy(dtype string, data []byte, immediate bool) (any, []int64, error) {
+func decodeNumpy(dtype string, data []byte, immediate bool, limit int64) (any, []int64, int64, error) {
 	hdr, err := spead.ParseNumpyHeader(dtype)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrValue, err)
+		return nil, nil, 0, fmt.Errorf("%w: %w", ErrValue, err)
 	}
-	descr := hdr.Descr
-	order := binary.ByteOrder(binary.LittleEndian)
-	if len(descr) == 3 {
-		switch descr[0] {
-		case '<', '|', '=':
-		case '>':
-			order = binary.BigEndian
-		default:
-			return nil, nil, fmt.Errorf("%w: unsupported dtype %q", ErrValue, descr)
-		}
-		descr = descr[1:]
-	}
-	if descr == "?" {
-		descr = "b1"
-	}
-	if len(descr) != 2 || !numpyTypes[descr[0]][int(descr[1]-'0')] {
-		return nil, nil, fmt.Errorf("%w: unsupported dtype %q", ErrValue, hdr.Descr)
+	t, err := spead.ParseNumpyType(hdr.Descr)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("%w: %w", ErrValue, err)
 	}
 	for _, dim := range hdr.Shape {
 		if dim < 0 {
-			return nil, nil, fmt.Errorf("%w: negative dimension in %v", ErrValue, hdr.Shape)
+			return nil, nil, 0, fmt.Errorf("%w: negative dimension in %v", ErrValue, hdr.Shape)
 		}
 	}
-	size := int64(descr[1] - '0')
-	shape, n, err := elements(hdr.Shape, int64(len(data))/size)
+	esize := int64(t.Size)
+	shape, n, err := elements(hdr.Shape, int64(len(data))/esize)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
+	}
+	// What the value takes beyond data: nothing for bytes, which it
+	// shares; a string header and its text for strings.
+	var size int64
+	switch {
+	case t.Size == 1 && (t.Kind == 'i' || t.Kind == 'u'):
+	case t.Kind == 'S' || t.Kind == 'U':
+		size = n * (16 + esize)
+	default:
+		size = n * esize
+	}
+	if size > limit {
+		return nil, nil, 0, &sizeError{n: n, what: t.String(), size: size}
 	}
 	if immediate {
-		data = data[int64(len(data))-n*size:]
+		data = data[int64(len(data))-n*esize:]
 	} else {
-		data = data[:n*size]
+		data = data[:n*esize]
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if t.BigEndian {
+		order = binary.BigEndian
 	}
 	var v any
-	switch descr {
-	case "i1":
+	switch int(t.Kind)<<8 | min(t.Size, 255) {
+	case 'i'<<8 | 1:
 		v = unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(data))), len(data))
-	case "u1":
+	case 'u'<<8 | 1:
 		v = data
-	case "b1":
+	case 'b'<<8 | 1:
 		v = convert(data, 1, func(b []byte) bool { return b[0] != 0 })
-	case "i2":
+	case 'i'<<8 | 2:
 		v = convert(data, 2, func(b []byte) int16 { return int16(order.Uint16(b)) })
-	case "u2":
+	case 'u'<<8 | 2:
 		v = convert(data, 2, order.Uint16)
-	case "i4":
+	case 'i'<<8 | 4:
 		v = convert(data, 4, func(b []byte) int32 { return int32(order.Uint32(b)) })
-	case "u4":
+	case 'u'<<8 | 4:
 		v = convert(data, 4, order.Uint32)
-	case "i8":
+	case 'i'<<8 | 8:
 		v = convert(data, 8, func(b []byte) int64 { return int64(order.Uint64(b)) })
-	case "u8":
+	case 'u'<<8 | 8:
 		v = convert(data, 8, order.Uint64)
-	case "f4":
+	case 'f'<<8 | 4:
 		v = convert(data, 4, func(b []byte) float32 { return math.Float32frombits(order.Uint32(b)) })
-	case "f8":
+	case 'f'<<8 | 8:
 		v = convert(data, 8, func(b []byte) float64 { return math.Float64frombits(order.Uint64(b)) })
+	case 'c'<<8 | 8:
+		v = convert(data, 8, func(b []byte) complex64 {
+			return complex(math.Float32frombits(order.Uint32(b)), math.Float32frombits(order.Uint32(b[4:])))
+		})
+	case 'c'<<8 | 16:
+		v = convert(data, 16, func(b []byte) complex128 {
+			return complex(math.Float64frombits(order.Uint64(b)), math.Float64frombits(order.Uint64(b[8:])))
+		})
+	default: // 'S' and 'U'
+		v = convert(data, t.Size, func(b []byte) string { return numpyString(t, b[:t.Size]) })
 	}
 	if len(shape) == 0 {
 		v = first(v)
 	}
-	return v, shape, nil
+	return v, shape, size, nil
+}
+
+// numpyString decodes one numpy S or U element: bytes, or UTF-32 text,
+// without the NULs that pad it.
+func numpyString(t spead.NumpyType, b []byte) string {
+	if t.Kind == 'S' {
+		return string(bytes.TrimRight(b, "\x00"))
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if t.BigEndian {
+		order = binary.BigEndian
+	}
+	var s []byte
+	end := 0 // the length of s up to the last character that is not NUL
+	for ; len(b) >= 4; b = b[4:] {
+		r := rune(order.Uint32(b))
+		if !utf8.ValidRune(r) {
+			r = utf8.RuneError
+		}
+		s = utf8.AppendRune(s, r)
+		if r != 0 {
+			end = len(s)
+		}
+	}
+	return string(s[:end])
 }
 
 // convert decodes every size bytes of data as one element.
@@ -365,6 +429,12 @@ func first(v any) any {
 	case []float32:
 		return s[0]
 	case []float64:
+		return s[0]
+	case []complex64:
+		return s[0]
+	case []complex128:
+		return s[0]
+	case []string:
 		return s[0]
 	}
 	return v

@@ -44,6 +44,14 @@ func TestDecodeValue(t *testing.T) {
 		{"numpy >i4 2-D", spead.Descriptor{DType: "{'descr': '>i4', 'fortran_order': False, 'shape': (1, 1)}"}, data(0xff, 0xff, 0xff, 0xfe), []int32{-2}, []int64{1, 1}},
 		{"numpy <f8 scalar", spead.Descriptor{DType: "{'descr': '<f8', 'fortran_order': False, 'shape': ()}"}, data(0, 0, 0, 0, 0, 0, 0xf0, 0x3f), float64(1), []int64{}},
 		{"numpy u1 immediate", spead.Descriptor{DType: "{'descr': 'u1', 'fortran_order': False, 'shape': (2,)}"}, imm(0x0102), []uint8{1, 2}, []int64{2}},
+		{"numpy <c8", spead.Descriptor{DType: "{'descr': '<c8', 'fortran_order': False, 'shape': (1,)}"}, data(0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0), []complex64{1 - 2i}, []int64{1}},
+		{"numpy >c8", spead.Descriptor{DType: "{'descr': '>c8', 'fortran_order': False, 'shape': ()}"}, data(0x3f, 0x80, 0, 0, 0, 0, 0, 0), complex64(1), []int64{}},
+		{"numpy |S3 immediate", spead.Descriptor{DType: "{'descr': '|S3', 'fortran_order': False, 'shape': ()}"}, imm(0x686900), "hi", []int64{}},
+		{"numpy >c16", spead.Descriptor{DType: "{'descr': '>c16', 'fortran_order': False, 'shape': ()}"}, data(0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0), complex(1, -2), []int64{}},
+		{"numpy |S3 drops trailing NULs only", spead.Descriptor{DType: "{'descr': '|S3', 'fortran_order': False, 'shape': (2,)}"}, data('a', 0, 'b', 'c', 0, 0), []string{"a\x00b", "c"}, []int64{2}},
+		{"numpy <U2", spead.Descriptor{DType: "{'descr': '<U2', 'fortran_order': False, 'shape': ()}"}, data(0xe9, 0, 0, 0, 0, 0, 0, 0), "é", []int64{}},
+		{"numpy >U1 not a code point", spead.Descriptor{DType: "{'descr': '>U1', 'fortran_order': False, 'shape': ()}"}, data(0, 0x11, 0, 0), "\ufffd", []int64{}},
+		{"numpy ? scalar", spead.Descriptor{DType: "{'descr': '?', 'fortran_order': False, 'shape': ()}"}, data(2), true, []int64{}},
 		{"numpy i8 scalar", spead.Descriptor{DType: "{'descr': '<i8', 'fortran_order': False, 'shape': ()}"}, data(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), int64(-1), []int64{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,7 +83,8 @@ func TestDecodeValueErrors(t *testing.T) {
 		{"two variable dimensions", spead.Descriptor{Format: u(8), Shape: []int64{-1, -1}}},
 		{"huge shape", spead.Descriptor{Format: u(8), Shape: []int64{1 << 40, 1 << 40}}},
 		{"bad numpy header", spead.Descriptor{DType: "{'descr': "}},
-		{"unsupported numpy type", spead.Descriptor{DType: "{'descr': '<c16', 'fortran_order': False, 'shape': ()}"}},
+		{"unsupported numpy type", spead.Descriptor{DType: "{'descr': '<f2', 'fortran_order': False, 'shape': ()}"}},
+		{"too few bytes for <c16", spead.Descriptor{DType: "{'descr': '<c16', 'fortran_order': False, 'shape': ()}"}},
 		{"numpy array too long", spead.Descriptor{DType: "{'descr': 'i1', 'fortran_order': False, 'shape': (4,)}"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
