@@ -14,6 +14,8 @@ const (
 	DefaultMaxHeaps       = 4
 	DefaultBurstSize      = 65536
 	DefaultBurstRateRatio = 1.05
+	// DefaultBufferSize is the socket send buffer a stream asks for.
+	DefaultBufferSize = 512 * 1024
 )
 
 // DefaultWaitSpin is how long [Future.Wait] keeps checking for its heap
@@ -45,9 +47,9 @@ type Config struct {
 	// BurstRateRatio is how much faster than Rate the stream may send to
 	// catch up after falling behind.
 	BurstRateRatio float64
-	// Flavour is the SPEAD flavour of heaps the stream makes itself (the
-	// end-of-stream heap); the zero value means spead.DefaultFlavour.
-	Flavour spead.Flavour
+	// BufferSize is the socket send buffer to ask for, in bytes; 0 means
+	// DefaultBufferSize. The system may grant less.
+	BufferSize int
 	// WaitSpin is how long Future.Wait stays awake checking whether its
 	// heap has gone, yielding the CPU between checks, before it sleeps; 0
 	// means sleep at once. An awake waiter spares the sender the cost of
@@ -59,7 +61,7 @@ type Config struct {
 }
 
 // DefaultConfig returns spead2's default configuration (1472-byte
-// packets, no rate limit, 4 heaps in flight) and a WaitSpin of
+// packets, no rate limit, 4 heaps in flight, a 512 KiB send buffer) and a WaitSpin of
 // DefaultWaitSpin.
 func DefaultConfig() Config {
 	return Config{
@@ -67,6 +69,7 @@ func DefaultConfig() Config {
 		MaxHeaps:       DefaultMaxHeaps,
 		BurstSize:      DefaultBurstSize,
 		BurstRateRatio: DefaultBurstRateRatio,
+		BufferSize:     DefaultBufferSize,
 		WaitSpin:       DefaultWaitSpin,
 	}
 }
@@ -93,8 +96,16 @@ func (c *Config) Validate() error {
 	if c.WaitSpin < 0 || c.WaitSpin > MaxWaitSpin {
 		return fmt.Errorf("send config: WaitSpin %v is outside 0 to %v", c.WaitSpin, MaxWaitSpin)
 	}
-	if c.Flavour != (spead.Flavour{}) && !c.Flavour.Valid() {
-		return fmt.Errorf("send config: Flavour %v is not SPEAD-64-N with N a multiple of 8 from 8 to 56", c.Flavour)
+	if c.BufferSize < 0 {
+		return fmt.Errorf("send config: BufferSize %d must be 0 (DefaultBufferSize) or more bytes", c.BufferSize)
 	}
 	return nil
+}
+
+// bufferSize returns the send buffer to ask for.
+func (c *Config) bufferSize() int {
+	if c.BufferSize == 0 {
+		return DefaultBufferSize
+	}
+	return c.BufferSize
 }

@@ -13,10 +13,6 @@ import (
 // TestConfigValidate checks every field's limits: a bad value gives an
 // error that names the field and the allowed range, and a good one none.
 func TestConfigValidate(t *testing.T) {
-	f48, err := spead.NewFlavour(48)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		name   string
 		change func(*Config)
@@ -41,7 +37,8 @@ func TestConfigValidate(t *testing.T) {
 		{"burst ratio below one", func(c *Config) { c.BurstRateRatio = 0.5 }, []string{"BurstRateRatio 0.5", "at least 1"}},
 		{"burst ratio NaN", func(c *Config) { c.BurstRateRatio = math.NaN() }, []string{"BurstRateRatio NaN", "finite"}},
 		{"burst ratio infinite", func(c *Config) { c.BurstRateRatio = math.Inf(1) }, []string{"BurstRateRatio +Inf", "finite"}},
-		{"flavour 48", func(c *Config) { c.Flavour = f48 }, nil},
+		{"buffer default", func(c *Config) { c.BufferSize = 0 }, nil},
+		{"buffer negative", func(c *Config) { c.BufferSize = -1 }, []string{"BufferSize -1", "0 (DefaultBufferSize) or more"}},
 		{"no spin", func(c *Config) { c.WaitSpin = 0 }, nil},
 		{"spin maximum", func(c *Config) { c.WaitSpin = MaxWaitSpin }, nil},
 		{"spin negative", func(c *Config) { c.WaitSpin = -time.Microsecond }, []string{"WaitSpin -1µs", "outside 0 to 10ms"}},

@@ -93,3 +93,24 @@ func TestPlanMessagesFrom(t *testing.T) {
 		t.Errorf("messages %v, want %v", got, want)
 	}
 }
+
+// TestPlanMessagesNoAllocs checks that planning keeps the writer's
+// callback on the stack: the Linux writer calls it for every batch.
+func TestPlanMessagesNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	b := planTest{pkts: run(64, planPkt{9000, 0, 0})}.batch()
+	pieces := make([]iovRange, len(b.pkts))
+	for k := range pieces {
+		pieces[k] = iovRange{k, k + 1}
+	}
+	starts := make([]int, 0, len(b.pkts))
+	allocs := testing.AllocsPerRun(100, func() {
+		starts = starts[:0]
+		planMessages(b.pkts, pieces, 0, true, func(i, j, seg int) { starts = append(starts, i) })
+	})
+	if allocs != 0 || len(starts) != 10 {
+		t.Errorf("%v allocations and %d messages, want 0 and 10", allocs, len(starts))
+	}
+}

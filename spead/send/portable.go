@@ -15,7 +15,7 @@ type portableWriter struct {
 }
 
 func newPortableWriter(endpoints []netip.AddrPort, cfg Config) (*portableWriter, error) {
-	conn, err := listenFor(endpoints)
+	conn, err := listenFor(endpoints, cfg.bufferSize())
 	if err != nil {
 		return nil, err
 	}

@@ -41,15 +41,6 @@ type batch struct {
 	scratch []byte
 }
 
-// bytesBefore returns the bytes of the batch's first k packets.
-func (b *batch) bytesBefore(k int) int {
-	n := 0
-	for _, p := range b.pkts[:k] {
-		n += p.size
-	}
-	return n
-}
-
 // writer puts batches of packets on the wire.
 type writer interface {
 	// write sends every packet of b and returns their bytes, or returns

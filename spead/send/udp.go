@@ -8,13 +8,7 @@ import (
 	"net/netip"
 	"syscall"
 	"time"
-
-	"github.com/gospead/tutorial/spead/internal/udpbatch"
 )
-
-// DefaultBufferSize is the socket send buffer a UDP stream asks for, as in
-// spead2.
-const DefaultBufferSize = udpbatch.SendBuffer
 
 // NewUDPStream returns a stream that sends to the given UDP endpoints; a
 // heap goes to the first unless its send names another by index. The
@@ -59,8 +53,9 @@ func newUDPStream(endpoints []netip.AddrPort, cfg Config, kind writerKind) (*Str
 	return newStream(w, cfg), nil
 }
 
-// listenFor opens an unconnected UDP socket able to reach every endpoint.
-func listenFor(endpoints []netip.AddrPort) (*net.UDPConn, error) {
+// listenFor opens an unconnected UDP socket able to reach every endpoint,
+// with a send buffer of bufferSize bytes.
+func listenFor(endpoints []netip.AddrPort, bufferSize int) (*net.UDPConn, error) {
 	network := "udp4"
 	for _, ep := range endpoints {
 		if ep.Addr().Unmap().Is6() {
@@ -71,7 +66,7 @@ func listenFor(endpoints []netip.AddrPort) (*net.UDPConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("send: opening a UDP socket: %w", err)
 	}
-	if err := conn.SetWriteBuffer(DefaultBufferSize); err != nil {
+	if err := conn.SetWriteBuffer(bufferSize); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("send: setting the send buffer: %w", err)
 	}

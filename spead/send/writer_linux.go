@@ -14,7 +14,7 @@ func newUDPWriter(endpoints []netip.AddrPort, cfg Config, kind writerKind) (writ
 	if kind == writerPortable {
 		return newPortableWriter(endpoints, cfg)
 	}
-	c, err := udpbatch.OpenFor(endpoints...)
+	c, err := udpbatch.OpenFor(cfg.bufferSize(), endpoints...)
 	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)
 	}
@@ -104,6 +104,15 @@ func (w *mmsgWriter) write(ctx context.Context, b *batch) (int, error) {
 		}
 	}
 	return b.bytesBefore(len(b.pkts)), nil
+}
+
+// bytesBefore returns the bytes of the batch's first k packets.
+func (b *batch) bytesBefore(k int) int {
+	n := 0
+	for _, p := range b.pkts[:k] {
+		n += p.size
+	}
+	return n
 }
 
 // probeWithoutGSO sends packet first on its own after a merged message

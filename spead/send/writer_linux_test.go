@@ -297,3 +297,36 @@ func TestPartSentBatch(t *testing.T) {
 	all, _ := spead.AppendPackets(nil, h, 1, 1472)
 	checkPackets(t, conn, all[:3], n)
 }
+
+// TestBufferSize checks that each writer's socket gets Config.BufferSize
+// (which Linux reports doubled), and DefaultBufferSize for 0.
+func TestBufferSize(t *testing.T) {
+	if DefaultBufferSize != udpbatch.SendBuffer {
+		t.Errorf("DefaultBufferSize %d differs from the yardstick's %d", DefaultBufferSize, udpbatch.SendBuffer)
+	}
+	_, ep := listen(t)
+	// Both sizes are under the kernel's smallest wmem_max, which would cap them.
+	for _, size := range []int{48 << 10, 96 << 10} {
+		for _, k := range kinds {
+			cfg := DefaultConfig()
+			cfg.BufferSize = size
+			s := newTestStream(t, []netip.AddrPort{ep}, cfg, k.kind)
+			var got int
+			var err error
+			control := func(fd int) error {
+				got, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF)
+				return err
+			}
+			switch w := s.w.(type) {
+			case *mmsgWriter:
+				w.c.Control(control)
+			case *portableWriter:
+				rc, _ := w.conn.SyscallConn()
+				rc.Control(func(fd uintptr) { control(int(fd)) })
+			}
+			if err != nil || got != 2*size {
+				t.Errorf("%s: BufferSize %d gave SO_SNDBUF %d, %v; want %d", k.name, size, got, err, 2*size)
+			}
+		}
+	}
+}

@@ -51,9 +51,8 @@ func Open(family int) (*Conn, error) {
 
 // OpenFor opens a Conn that can reach every endpoint (an AF_INET6 one if
 // any endpoint is IPv6, AF_INET otherwise) with a send buffer of
-// SendBuffer bytes: the socket package send and the yardstick both send
-// on.
-func OpenFor(endpoints ...netip.AddrPort) (*Conn, error) {
+// sendBuffer bytes: the socket package send and the yardstick send on.
+func OpenFor(sendBuffer int, endpoints ...netip.AddrPort) (*Conn, error) {
 	family := unix.AF_INET
 	for _, ep := range endpoints {
 		if ep.Addr().Unmap().Is6() {
@@ -64,7 +63,7 @@ func OpenFor(endpoints ...netip.AddrPort) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.SetSendBuffer(SendBuffer); err != nil {
+	if err := c.SetSendBuffer(sendBuffer); err != nil {
 		c.Close()
 		return nil, err
 	}

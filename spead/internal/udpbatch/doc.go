@@ -8,8 +8,8 @@
 // Only the constants below exist on every system; the rest is Linux's.
 package udpbatch
 
-// SendBuffer is the socket send buffer, in bytes, that package send's
-// sockets ask for by default and the yardstick's always: spead2's figure.
+// SendBuffer is the socket send buffer, in bytes, that the yardstick's
+// sockets ask for: spead2's figure, and package send's default.
 const SendBuffer = 512 * 1024
 
 // MaxSegments is the most packets Linux merges into one UDP GSO message

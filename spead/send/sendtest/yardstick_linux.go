@@ -57,7 +57,7 @@ func NewYardstick(dest netip.AddrPort, packetSize int) (*Yardstick, error) {
 	if !dest.IsValid() || dest.Port() == 0 {
 		return nil, fmt.Errorf("sendtest: destination %v needs an address and a port from 1 to 65535", dest)
 	}
-	c, err := udpbatch.OpenFor(dest)
+	c, err := udpbatch.OpenFor(udpbatch.SendBuffer, dest)
 	if err != nil {
 		return nil, fmt.Errorf("sendtest: %w", err)
 	}
