@@ -7,6 +7,13 @@
 // Config.MaxHeaps heaps are in flight at once: a send that finds them all
 // taken waits for one to finish, or for its context to end.
 //
+// A group of heaps can go in one call with one Future
+// ([Stream.AsyncSendHeaps]), their packets either heap after heap
+// ([Serial]) or interleaved ([RoundRobin]), as spead2's async_send_heaps
+// sends them. Either way the stream fills each batch it hands the kernel
+// with the packets of as many queued heaps as fit, so small heaps share
+// system calls.
+//
 // On Linux the packets go to the kernel as scatter-gather lists that point
 // into the heap's own memory, many per system call (sendmmsg), merged with
 // UDP generic segmentation offload where the kernel allows it; elsewhere a

@@ -91,3 +91,66 @@ func ExampleStream_AsyncSendHeap() {
 	fmt.Printf("%d heaps, %d bytes\n", 10, total)
 	// Output: 10 heaps, 10533120 bytes
 }
+
+// Send small heaps in batches, as spead2's tut_11 does: each batch of 8
+// heaps of 8 KiB goes in one call with one Future, and two batches take
+// turns, one in flight while the other is refilled.
+func ExampleStream_AsyncSendHeaps() {
+	const (
+		heapSize   = 8192
+		batchHeaps = 8
+		batches    = 2
+	)
+	cfg := send.DefaultConfig()
+	cfg.MaxPacketSize = 9000
+	cfg.MaxHeaps = batches * batchHeaps
+	dest := netip.MustParseAddrPort("127.0.0.1:9")
+	s, err := send.NewUDPStream([]netip.AddrPort{dest}, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+
+	type batch struct {
+		future  send.Future
+		heaps   []*spead.Heap
+		samples [][]byte
+	}
+	var states [batches]batch
+	for k := range states {
+		for range batchHeaps {
+			states[k].heaps = append(states[k].heaps, new(spead.Heap))
+			states[k].samples = append(states[k].samples, make([]byte, heapSize))
+		}
+	}
+	ctx := context.Background()
+	var total int64
+	for i := 0; i < 10*batchHeaps; i += batchHeaps {
+		st := &states[(i/batchHeaps)%batches]
+		if i >= batches*batchHeaps {
+			n, err := st.future.Wait() // the batch's last use is done
+			if err != nil {
+				log.Fatal(err)
+			}
+			total += n
+		}
+		for j, h := range st.heaps {
+			for b := range st.samples[j] {
+				st.samples[j][b] = byte(i + j)
+			}
+			h.Reset()
+			h.AddImmediate(0x1600, uint64((i+j)*heapSize))
+			h.AddItem(0x3300, st.samples[j])
+		}
+		s.AsyncSendHeaps(ctx, st.heaps, send.Serial, &st.future)
+	}
+	for k := range states {
+		n, err := states[k].future.Wait()
+		if err != nil {
+			log.Fatal(err)
+		}
+		total += n
+	}
+	fmt.Printf("%d heaps in %d batches, %d bytes\n", 10*batchHeaps, 10, total)
+	// Output: 80 heaps in 10 batches, 659840 bytes
+}

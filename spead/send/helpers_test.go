@@ -52,13 +52,15 @@ type sentPacket struct {
 
 // fakeWriter is a writer that records packets instead of sending them. If
 // gate is not nil each write first waits to receive from it; if fail is
-// not nil its result is returned by every write, after the first
-// failAfter packets of the write have gone.
+// not nil its result is returned by every write (or, if failOn is not 0,
+// by the failOn'th write only), after the first failAfter packets of the
+// write have gone.
 type fakeWriter struct {
 	eps       int
 	gate      chan struct{}
 	fail      error
 	failAfter int
+	failOn    int
 
 	mu      sync.Mutex
 	pkts    []sentPacket
@@ -76,10 +78,14 @@ func (w *fakeWriter) write(ctx context.Context, b *batch) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.writes++
+	fail := w.fail
+	if w.failOn != 0 && w.writes != w.failOn {
+		fail = nil
+	}
 	n := 0
 	for i, p := range b.pkts {
-		if w.fail != nil && i == w.failAfter {
-			return n, w.fail
+		if fail != nil && i == w.failAfter {
+			return n, fail
 		}
 		var data []byte
 		for _, piece := range b.bufs[p.first:p.end] {
@@ -88,8 +94,8 @@ func (w *fakeWriter) write(ctx context.Context, b *batch) (int, error) {
 		w.pkts = append(w.pkts, sentPacket{data, p.dest})
 		n += len(data)
 	}
-	if w.fail != nil {
-		return n, w.fail
+	if fail != nil {
+		return n, fail
 	}
 	return n, nil
 }

@@ -18,12 +18,30 @@ var ErrClosed = errors.New("send: stream is closed")
 // and the most segments Linux merges into one GSO message.
 const maxBatch = 64
 
-// request is a heap waiting in the stream's queue.
+// request is a heap, or a group of heaps, waiting in the stream's queue.
 type request struct {
-	ctx  context.Context
-	heap *spead.Heap
-	dest int
-	fut  *Future
+	ctx   context.Context
+	heap  *spead.Heap   // the heap of a single send
+	heaps []*spead.Heap // the heaps of a group, or nil
+	dest  int
+	mode  GroupMode
+	fut   *Future
+}
+
+// len returns how many heaps r holds.
+func (r *request) len() int {
+	if r.heaps != nil {
+		return len(r.heaps)
+	}
+	return 1
+}
+
+// at returns heap i of r.
+func (r *request) at(i int) *spead.Heap {
+	if r.heaps != nil {
+		return r.heaps[i]
+	}
+	return r.heap
 }
 
 // packet is one packet of a batch: its pieces are batch.bufs[first:end].
@@ -31,6 +49,8 @@ type packet struct {
 	first, end int
 	size       int
 	dest       int
+	grp        int    // the group it belongs to: an index into the sender's groups
+	cnt        uint64 // its heap counter
 }
 
 // batch is the packets a writer sends in one go, and the memory behind
@@ -38,7 +58,20 @@ type packet struct {
 type batch struct {
 	bufs    [][]byte
 	pkts    []packet
-	scratch []byte
+	scratch []byte // the packets' headers, used up to used
+	used    int
+	bytes   int // the packets' bytes
+}
+
+// packetsIn returns how many of the batch's first packets add up to n
+// bytes, the count a writer reports.
+func (b *batch) packetsIn(n int) int {
+	k := 0
+	for k < len(b.pkts) && n >= b.pkts[k].size {
+		n -= b.pkts[k].size
+		k++
+	}
+	return k
 }
 
 // writer puts batches of packets on the wire.
@@ -66,6 +99,8 @@ type Stream struct {
 	mu     sync.RWMutex
 	closed bool
 	done   chan struct{}
+
+	groupMu sync.Mutex // held by a group while it takes its places
 
 	syncMu  sync.Mutex
 	syncFut Future
@@ -126,26 +161,49 @@ func (s *Stream) AsyncSendHeapTo(ctx context.Context, h *spead.Heap, dest int, f
 		f = new(Future)
 	}
 	f.start(s.spin)
-	if dest < 0 || dest >= s.w.destinations() {
-		f.finish(0, fmt.Errorf("send: destination %d is outside 0 to %d", dest, s.w.destinations()-1))
-		return f
+	s.enqueue(request{ctx: ctx, heap: h, dest: dest, fut: f})
+	return f
+}
+
+// enqueue takes a place in flight for each heap of r, waiting for them if
+// need be, and queues r; if ctx ends first or the stream is closed, it
+// finishes r's Future with the error instead. r.fut has been started.
+func (s *Stream) enqueue(r request) {
+	f, ctx, k := r.fut, r.ctx, r.len()
+	if r.dest < 0 || r.dest >= s.w.destinations() {
+		f.finish(0, fmt.Errorf("send: destination %d is outside 0 to %d", r.dest, s.w.destinations()-1))
+		return
 	}
-	select {
-	case s.slots <- struct{}{}:
-	case <-ctx.Done():
-		f.finish(0, fmt.Errorf("send: waiting for a free heap slot: %w", ctx.Err()))
-		return f
+	if k > 1 {
+		// A group takes its places one by one. Two groups taking
+		// them at once could each hold some and wait for ever for
+		// the rest; one at a time, a group only waits for heaps
+		// already queued, which the stream sends without it.
+		s.groupMu.Lock()
+		defer s.groupMu.Unlock()
+	}
+	for i := range k {
+		select {
+		case s.slots <- struct{}{}:
+		case <-ctx.Done():
+			for range i {
+				<-s.slots
+			}
+			f.finish(0, fmt.Errorf("send: waiting for a free heap slot: %w", ctx.Err()))
+			return
+		}
 	}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
-		<-s.slots
+		for range k {
+			<-s.slots
+		}
 		f.finish(0, ErrClosed)
-		return f
+		return
 	}
-	s.queue <- request{ctx: ctx, heap: h, dest: dest, fut: f}
+	s.queue <- r
 	s.mu.RUnlock()
-	return f
 }
 
 // Close waits for every heap already handed to the stream to be sent,
@@ -163,70 +221,4 @@ func (s *Stream) Close() error {
 	s.mu.Unlock()
 	<-s.done
 	return s.w.close()
-}
-
-// run is the stream's transmit goroutine. It owns the packet generator,
-// the batch and the rate limiter, so sending allocates nothing per heap.
-func (s *Stream) run() {
-	defer close(s.done)
-	// Deliberately not locked to an OS thread: see docs/internals.md.
-	var (
-		gen  spead.PacketGenerator
-		b    batch
-		lim  = newLimiter(s.cfg)
-		cnt  = uint64(1)
-		maxN = s.cfg.MaxPacketSize
-	)
-	b.pkts = make([]packet, 0, maxBatch)
-	for req := range s.queue {
-		n, err := s.sendOne(req, &gen, &b, lim, cnt, maxN)
-		if n > 0 || err == nil {
-			// A heap that put nothing on the wire leaves its
-			// counter to the next, so receivers see no gap.
-			cnt++
-		}
-		req.fut.finish(n, err)
-		<-s.slots
-	}
-}
-
-// sendOne sends the packets of one heap.
-func (s *Stream) sendOne(req request, gen *spead.PacketGenerator, b *batch, lim *limiter, cnt uint64, maxN int) (int64, error) {
-	if err := req.ctx.Err(); err != nil {
-		return 0, fmt.Errorf("send: heap %d not sent: %w", cnt, err)
-	}
-	if err := gen.Reset(req.heap, cnt, maxN); err != nil {
-		return 0, fmt.Errorf("send: heap %d: %w", cnt, err)
-	}
-	if need := maxBatch * gen.MaxHeaderSize(); cap(b.scratch) < need {
-		b.scratch = make([]byte, need)
-	}
-	var total int64
-	for gen.More() {
-		b.bufs, b.pkts = b.bufs[:0], b.pkts[:0]
-		hs := gen.MaxHeaderSize()
-		bytes := 0
-		for i := 0; i < maxBatch && gen.More(); i++ {
-			first := len(b.bufs)
-			var size int
-			b.bufs, size = gen.Next(b.scratch[i*hs:(i+1)*hs], b.bufs)
-			b.pkts = append(b.pkts, packet{first: first, end: len(b.bufs), size: size, dest: req.dest})
-			bytes += size
-		}
-		lim.wait(bytes)
-		n, err := s.w.write(req.ctx, b)
-		// Packets that went before an error count: they are on the
-		// wire with this heap's counter, which the next heap must
-		// not reuse.
-		total += int64(n)
-		if err != nil {
-			return total, fmt.Errorf("send: heap %d: %w", cnt, err)
-		}
-		if gen.More() {
-			if err := req.ctx.Err(); err != nil {
-				return total, fmt.Errorf("send: heap %d stopped part way: %w", cnt, err)
-			}
-		}
-	}
-	return total, nil
 }

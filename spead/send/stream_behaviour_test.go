@@ -106,7 +106,8 @@ func TestCloseWaitsForQueued(t *testing.T) {
 	if err := <-closed; err != nil {
 		t.Fatal(err)
 	}
-	if n := w.writeCount(); n != len(futs) {
+	// The heaps are small, a packet each, and may share writes.
+	if n := len(w.sent()); n != len(futs) {
 		t.Errorf("Close returned after %d of %d heaps were written", n, len(futs))
 	}
 	for i := range futs {
