@@ -85,8 +85,7 @@ func (g *ItemGroup) lookup(name string) (*GroupItem, error) {
 // item's descriptor.
 var ErrValue = errors.New("bad item value")
 
-// Value lists the Go types an item's elements are set from and decoded
-// into; see [Set].
+// Value lists the Go types of the elements [Set] takes.
 type Value interface {
 	bool | int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 |
 		float32 | float64 | complex64 | complex128 | string

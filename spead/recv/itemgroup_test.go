@@ -276,3 +276,27 @@ func TestItemGroupMemoryBound(t *testing.T) {
 	}
 	t.Logf("the group holds %d bytes of Go heap", held)
 }
+
+// TestItemGroupKeepsRawOfBadValue checks that a value that does not
+// decode leaves its raw bytes in Raw and its error in Err, and no stale
+// value behind.
+func TestItemGroupKeepsRawOfBadValue(t *testing.T) {
+	d := spead.Descriptor{ID: 0x1000, Name: "vis", DType: spead.NumpyHeader{Descr: "<c8", Shape: []int64{2}}.String()}
+	var sent []*spead.Heap
+	for _, data := range [][]byte{make([]byte, 16), {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
+		h := spead.NewHeap(spead.DefaultFlavour)
+		if err := h.AddDescriptor(&d); err != nil {
+			t.Fatal(err)
+		}
+		h.AddItem(d.ID, data) // by hand: a send ItemGroup would refuse 9 bytes
+		sent = append(sent, h)
+	}
+	g := NewItemGroup()
+	for _, h := range receive(t, 1472, sent...) {
+		g.Update(h)
+	}
+	it, _ := g.Get("vis")
+	if it.Value != nil || !errors.Is(it.Err, ErrValue) || string(it.Raw.Data) != "\x01\x02\x03\x04\x05\x06\x07\x08\x09" || it.Version != 2 {
+		t.Errorf("value %v, Err %v, raw % x, version %d; want nil, ErrValue, the 9 bytes, 2", it.Value, it.Err, it.Raw.Data, it.Version)
+	}
+}
