@@ -67,6 +67,7 @@ func typedCases() []typedCase {
 		{"f32 array", format('f', 32, 2), setter[float32](1.5, -0.25), []float32{1.5, -0.25}, []int64{2}},
 		{"f64 scalar", format('f', 64), setter(math.Pi), math.Pi, []int64{}},
 		{"b8 array", format('b', 8, 2), setter(false, true), []bool{false, true}, []int64{2}},
+		{"b1 array", format('b', 1, 10), setter(true, false, true, true, false, false, false, true, true, false), []bool{true, false, true, true, false, false, false, true, true, false}, []int64{10}},
 	}
 	for _, order := range []string{"<", ">"} {
 		cases = append(cases,

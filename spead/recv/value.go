@@ -33,7 +33,7 @@ const maxDecodedBytes = 256 << 20
 //
 //   - a format list of one field: 'u' of 1 to 64 bits is uint64, 'i' of 1
 //     to 64 bits is int64, 'f' of 32 or 64 bits is float32 or float64,
-//     'b' of 8 bits is bool, 'c' of 8 bits is byte, and a one-dimensional
+//     'b' of 1 to 64 bits is bool, 'c' of 8 bits is byte, and a one-dimensional
 //     array of 'c' is a string, as spead2's Python reads text;
 //   - a format list of several fields is []any, one value per field;
 //   - a numpy header's descr, in either byte order, gives bool (b1 or ?),
@@ -136,12 +136,12 @@ func decodeFormat(format []spead.FormatField, shape []int64, data []byte, immedi
 			return nil, nil, 0, fmt.Errorf("%w: field %v is not 1 to 64 bits wide", ErrValue, ff)
 		}
 		switch ff.Type {
-		case 'u', 'i':
+		case 'u', 'i', 'b':
 		case 'f':
 			if ff.Bits != 32 && ff.Bits != 64 {
 				return nil, nil, 0, fmt.Errorf("%w: float field %v is not 32 or 64 bits", ErrValue, ff)
 			}
-		case 'b', 'c':
+		case 'c':
 			if ff.Bits != 8 {
 				return nil, nil, 0, fmt.Errorf("%w: field %v is not 8 bits", ErrValue, ff)
 			}
@@ -197,7 +197,7 @@ func decodeFormat(format []spead.FormatField, shape []int64, data []byte, immedi
 			v = readSlice(&r, n, func(r *bitReader) float64 { return math.Float64frombits(r.read(64)) })
 		}
 	case 'b':
-		v = readSlice(&r, n, func(r *bitReader) bool { return r.read(8) != 0 })
+		v = readSlice(&r, n, func(r *bitReader) bool { return r.read(ff.Bits) != 0 })
 	default: // 'c' with more than one dimension
 		v = readSlice(&r, n, func(r *bitReader) byte { return byte(r.read(8)) })
 	}
