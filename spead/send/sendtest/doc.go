@@ -2,6 +2,8 @@
 // senders: a [Yardstick] that writes prebuilt packets with the same system
 // calls as package send's fast path and nothing around them, so that a
 // sender can be measured as a fraction of the fastest one thread can go;
+// a [FreshYardstick] that does the tutorial's step 3 work (fill one heap
+// while the other is sent) with those system calls and no SPEAD library;
 // a [Sandbox], a network namespace of its own with a packet sink, into
 // which a benchmark can send at full speed without touching a real
 // network; and a [Capture], which records what a sender puts on the wire
