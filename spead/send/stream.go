@@ -90,17 +90,15 @@ type writer interface {
 // [NewUDPStream]; it is safe for concurrent use, and heaps leave in the
 // order their sends were called.
 type Stream struct {
-	cfg   Config
-	spin  time.Duration // how long waiters spin: cfg.WaitSpin, or 0
-	w     writer
-	slots chan struct{}
-	queue chan request
+	cfg    Config
+	spin   time.Duration // how long waiters spin: cfg.WaitSpin, or 0
+	w      writer
+	places *inflight
+	queue  chan request
 
 	mu     sync.RWMutex
 	closed bool
 	done   chan struct{}
-
-	groupMu sync.Mutex // held by a group while it takes its places
 
 	syncMu  sync.Mutex
 	syncFut Future
@@ -109,11 +107,11 @@ type Stream struct {
 // newStream starts a stream over w.
 func newStream(w writer, cfg Config) *Stream {
 	s := &Stream{
-		cfg:   cfg,
-		w:     w,
-		slots: make(chan struct{}, cfg.MaxHeaps),
-		queue: make(chan request, cfg.MaxHeaps),
-		done:  make(chan struct{}),
+		cfg:    cfg,
+		w:      w,
+		places: newInflight(cfg.MaxHeaps),
+		queue:  make(chan request, cfg.MaxHeaps),
+		done:   make(chan struct{}),
 	}
 	if runtime.GOMAXPROCS(0) > 1 {
 		// Spinning only pays where the waiter has a CPU of its own.
@@ -174,31 +172,14 @@ func (s *Stream) enqueue(r request) {
 		f.finish(0, fmt.Errorf("send: destination %d is outside 0 to %d", r.dest, s.w.destinations()-1))
 		return
 	}
-	if k > 1 {
-		// A group takes its places one by one. Two groups taking
-		// them at once could each hold some and wait for ever for
-		// the rest; one at a time, a group only waits for heaps
-		// already queued, which the stream sends without it.
-		s.groupMu.Lock()
-		defer s.groupMu.Unlock()
-	}
-	for i := range k {
-		select {
-		case s.slots <- struct{}{}:
-		case <-ctx.Done():
-			for range i {
-				<-s.slots
-			}
-			f.finish(0, fmt.Errorf("send: waiting for a free heap slot: %w", ctx.Err()))
-			return
-		}
+	if err := s.places.take(ctx, k); err != nil {
+		f.finish(0, fmt.Errorf("send: waiting for a free heap slot: %w", err))
+		return
 	}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
-		for range k {
-			<-s.slots
-		}
+		s.places.give(k)
 		f.finish(0, ErrClosed)
 		return
 	}

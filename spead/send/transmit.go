@@ -243,9 +243,7 @@ func (t *sender) complete() {
 		if !g.done {
 			continue
 		}
-		for range g.req.len() {
-			<-t.s.slots
-		}
+		t.s.places.give(g.req.len())
 		g.req.fut.finish(g.n, g.err)
 		g.req = request{} // let the heaps go
 	}
