@@ -103,6 +103,10 @@ func (h *Heap) IsEndOfStream() bool {
 // heap's extent) within Payload, then a NULL pointer that ends the last
 // of these where the heap says it ends.
 func (h *Heap) wholePointers() []byte {
+	limit := uint64(len(h.Payload))
+	if uint64(max(h.extent, 0)) <= limit {
+		return h.pointers
+	}
 	f := h.Flavour
 	be := binary.BigEndian
 	var addrs []uint64
@@ -113,10 +117,6 @@ func (h *Heap) wholePointers() []byte {
 	}
 	slices.Sort(addrs)
 	addrs = slices.Compact(addrs)
-	limit := uint64(len(h.Payload))
-	if uint64(max(h.extent, 0)) <= limit {
-		return h.pointers
-	}
 	// Items at addresses below cut end within Payload.
 	cut := uint64(0)
 	for i := len(addrs) - 1; i >= 0; i-- {
