@@ -1,0 +1,488 @@
+package check
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+
+	"github.com/gospead/tutorial/spead"
+)
+
+func init() {
+	exercises = append(exercises,
+		Exercise{N: 1, Title: "Set a rate limit", Step: 2, Check: checkRate},
+		Exercise{N: 2, Title: "Switch to SPEAD-64-48", Step: 2, Check: checkFlavour},
+		Exercise{N: 3, Title: "Send to two destinations", Step: 2, Check: checkTwoDestinations},
+		Exercise{N: 4, Title: "Add a third item", Step: 2, Check: checkThirdItem},
+		Exercise{N: 5, Title: "Fill a ramp", Step: 2, Check: checkRamp},
+		Exercise{N: 6, Title: "Take the pipelining away", Step: 2, Check: checkNoPipelining},
+		Exercise{N: 7, Title: "Keep four heaps in flight", Step: 2, Check: checkFourInFlight},
+		Exercise{N: 8, Title: "Fit a 9000-byte MTU", Step: 3, Check: checkJumboMTU},
+		Exercise{N: 9, Title: "Describe the items again every ten heaps", Step: 2, Check: checkDescriptorsAgain},
+		Exercise{N: 10, Title: "Make every packet stand on its own", Step: 2, Check: checkRepeatPointers},
+		Exercise{N: 11, Title: "Send 16-bit samples", Step: 2, Check: checkInt16},
+	)
+}
+
+// Exercise 1: config.Rate = 100e6. The rate is a limit the exercise sets,
+// so the band does not depend on the machine, as long as it can send
+// faster than 100 MB/s, which every machine running the tutorial can.
+const (
+	rateLimit = 100e6 // bytes per second
+	rateLow   = 85e6  // below this the limit is not the one asked for
+	rateHigh  = 106e6 // spead2's bursts allow 5% over the rate
+)
+
+var mbps = regexp.MustCompile(`^([0-9.]+) MB/s\n$`)
+
+func checkRate(ctx context.Context) (string, error) {
+	const n = 20
+	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
+	if err != nil {
+		return "", err
+	}
+	hs, err := wantData(r.caps[0], n)
+	if err != nil {
+		return "", err
+	}
+	if err := verifyConstant(hs); err != nil {
+		return "", err
+	}
+	// The wire rate, from the arrival of the first packet of heap 2 (the
+	// first heap may go out in a burst) to the last data packet, counts
+	// every byte of every packet, SPEAD headers included, as Rate does.
+	c := r.caps[0]
+	t0, t1 := hs[1].first, hs[n-1].last
+	var bytes int
+	for _, a := range c.arrivals {
+		if a.at.After(t0) && !a.at.After(t1) {
+			bytes += len(a.data)
+		}
+	}
+	wire := float64(bytes) / t1.Sub(t0).Seconds()
+	const hint = "config.Rate is in bytes per second, SPEAD headers included: 100 MB/s is 100e6."
+	if wire < rateLow || wire > rateHigh {
+		return "", fail(hint, "the packets arrived at %.1f MB/s, want about 100 MB/s (%.0f to %.0f)", wire/1e6, rateLow/1e6, rateHigh/1e6)
+	}
+	// The stage's own figure counts only the samples, so it comes out a
+	// little under the limit.
+	m := mbps.FindStringSubmatch(r.out)
+	if m == nil {
+		return "", fail("keep the stage's one line of output, the rate.", "the stage printed %q, not a rate", r.out)
+	}
+	printed, _ := strconv.ParseFloat(m[1], 64)
+	if printed < rateLow/1e6 || printed > rateLimit/1e6*1.01 {
+		return "", fail(hint, "the stage printed %.2f MB/s, want just under 100", printed)
+	}
+	return fmt.Sprintf("%d heaps arrived at %.1f MB/s on the wire; the stage printed %.2f MB/s of samples", n, wire/1e6, printed), nil
+}
+
+// Exercise 2: every packet, the end of the stream's included, says
+// SPEAD-64-48 in its header, and the timestamp is described as u48.
+func checkFlavour(ctx context.Context) (string, error) {
+	const n = 3
+	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
+	if err != nil {
+		return "", err
+	}
+	c := r.caps[0]
+	want, _ := spead.NewFlavour(48)
+	for _, cnt := range c.counters() {
+		h := c.heaps[cnt]
+		if len(h.flavours) == 1 && h.flavours[0] == want {
+			continue
+		}
+		what := fmt.Sprintf("heap %d", cnt)
+		hint := "the flavour is the heap's: set the Flavour field of every heap, not only the descriptor's format."
+		if h.end {
+			what = fmt.Sprintf("heap %d, the end of the stream,", cnt)
+			hint = "the end-of-stream heap is a heap too: give it the flavour (spead.EndOfStream(flavour) makes one)."
+		}
+		return "", fail(hint, "%s went out in %v packets, want %v", what, h.flavours, want)
+	}
+	hs, err := wantData(c, n)
+	if err != nil {
+		return "", err
+	}
+	d, err := descriptor(hs[0], 0x1600)
+	if err != nil {
+		return "", err
+	}
+	if d == nil {
+		return "", fail("keep the descriptors on the first heap.", "heap 1 carries no descriptor for the timestamp (0x1600)")
+	}
+	if len(d.Format) != 1 || d.Format[0] != (spead.FormatField{Type: 'u', Bits: 48}) {
+		return "", fail("describe the timestamp with the new flavour's HeapAddressBits().", "the timestamp's descriptor says %v, want [u48]", formatString(d.Format))
+	}
+	if err := verifyConstant(hs); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("all %d heaps went out in SPEAD-64-48 packets, the timestamp described as u48", len(c.heaps)), nil
+}
+
+func formatString(ff []spead.FormatField) string {
+	s := "["
+	for i, f := range ff {
+		if i > 0 {
+			s += ", "
+		}
+		s += f.String()
+	}
+	return s + "]"
+}
+
+// Exercise 3: even data heaps to the stage's port, odd ones to the next
+// port, the end of the stream to both.
+func checkTwoDestinations(ctx context.Context) (string, error) {
+	const n = 6
+	a, b, err := listenPair()
+	if err != nil {
+		return "", err
+	}
+	r, err := runStageTo(ctx, 2, options{Heaps: n}, []*listener{a, b})
+	if err != nil {
+		return "", err
+	}
+	const hint = "make a stream with both endpoints, send heap i with AsyncSendHeapTo(ctx, heap, i%2, future), and the end of the stream to destinations 0 and 1."
+	ports := []uint16{a.addr.Port(), b.addr.Port()}
+	for d, c := range r.caps {
+		for _, h := range c.dataHeaps() {
+			k := int(h.cnt) - 1
+			if want := k % 2; want != d {
+				return "", fail(hint, "data heap %d (heap %d, %s) arrived at port %d, want port %d", k, h.cnt, parity(k), ports[d], ports[want])
+			}
+		}
+	}
+	for k := range n {
+		d := k % 2
+		c := r.caps[d]
+		h := c.heaps[uint64(k+1)]
+		if h == nil {
+			return "", fail(hint, "data heap %d (heap %d) never arrived at port %d", k, k+1, ports[d])
+		}
+		if !h.complete() {
+			return "", fail(lossHint, "heap %d arrived at port %d incomplete: %d of %d bytes", h.cnt, ports[d], h.received, h.length)
+		}
+		if err := verifyHeap(h, k); err != nil {
+			return "", err
+		}
+	}
+	for d, c := range r.caps {
+		if !c.ended {
+			return "", fail("a receiver waits for its own end of the stream: send one to each destination.", "the end of the stream never arrived at port %d", ports[d])
+		}
+	}
+	return fmt.Sprintf("even heaps arrived at port %d, odd ones at port %d, and each port got the end of the stream", ports[0], ports[1]), nil
+}
+
+func parity(k int) string {
+	if k%2 == 0 {
+		return "even"
+	}
+	return "odd"
+}
+
+// Exercise 4: item 0x1601 n_samples, described on the first heap as an
+// unsigned integer as wide as a heap address, immediate in every heap.
+func checkThirdItem(ctx context.Context) (string, error) {
+	const n = 3
+	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
+	if err != nil {
+		return "", err
+	}
+	hs, err := wantData(r.caps[0], n)
+	if err != nil {
+		return "", err
+	}
+	d, err := descriptor(hs[0], 0x1601)
+	if err != nil {
+		return "", err
+	}
+	if d == nil {
+		return "", fail("add its descriptor on the first heap, next to the other two, with AddDescriptor.", "heap 1 carries no descriptor for item 0x1601")
+	}
+	if d.Name != "n_samples" {
+		return "", fail("", "item 0x1601 is named %q, want \"n_samples\"", d.Name)
+	}
+	bits := spead.DefaultFlavour.HeapAddressBits()
+	if len(d.Format) != 1 || d.Format[0] != (spead.FormatField{Type: 'u', Bits: bits}) {
+		return "", fail("as wide as a heap address: describe it as the timestamp is.", "n_samples is described as %s, want [u%d]", formatString(d.Format), bits)
+	}
+	for k, h := range hs {
+		if k > 0 {
+			if d, _ := descriptor(h, 0x1601); d != nil {
+				return "", fail("the descriptors go on the first heap only, as the other two do.", "heap %d carries the descriptor again", h.cnt)
+			}
+		}
+		it, ok, err := h.item(0x1601)
+		switch {
+		case err != nil:
+			return "", fail("", "heap %d: %v", h.cnt, err)
+		case !ok:
+			return "", fail("add the value to every heap, not only the first.", "heap %d has no n_samples (item 0x1601)", h.cnt)
+		case !it.Immediate:
+			return "", fail("a value as wide as a heap address travels in its item pointer: use AddImmediate, as for the timestamp.",
+				"heap %d's n_samples is addressed (%d bytes of payload), want an immediate", h.cnt, len(it.Data))
+		case it.Value != chunk:
+			return "", fail("the value is the number of samples in the heap, chunkSize.", "heap %d's n_samples is %d, want %d", h.cnt, it.Value, chunk)
+		}
+	}
+	if err := verifyConstant(hs); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("n_samples is described as [u%d] on heap 1 and is an immediate %d in all %d heaps", bits, chunk, n), nil
+}
+
+// Exercise 5: sample j of heap i is int8(i+j).
+func checkRamp(ctx context.Context) (string, error) {
+	const n = 4
+	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
+	if err != nil {
+		return "", err
+	}
+	hs, err := wantData(r.caps[0], n)
+	if err != nil {
+		return "", err
+	}
+	for k, h := range hs {
+		if err := timestamp(h, k); err != nil {
+			return "", err
+		}
+		data, err := samples(h)
+		if err != nil {
+			return "", err
+		}
+		if len(data) != chunk {
+			return "", fail("", "heap %d has %d samples, want %d", h.cnt, len(data), chunk)
+		}
+		for j, b := range data {
+			if want := byte(int8(k + j)); b != want {
+				return "", fail("every sample, the last included, of every heap: sample j of heap i is int8(i+j).",
+					"heap %d: sample %d is %d, want %d", h.cnt, j, int8(b), int8(want))
+			}
+		}
+	}
+	return fmt.Sprintf("all %d heaps hold the ramp int8(i+j), every sample checked", n), nil
+}
+
+// Exercise 6: no heap is handed over before the one before it has been
+// waited for.
+func checkNoPipelining(ctx context.Context) (string, error) {
+	const n = 5
+	m := &inflightMeter{want: 1}
+	r, err := runStage(ctx, 2, options{Heaps: n}, func(l *listener) func(int, int) {
+		m.l = l
+		return m.progress
+	})
+	if err != nil {
+		return "", err
+	}
+	if m.reports == 0 {
+		return "", fail("call opts.Progress after each Wait, as the stage does now: the check watches the wire then.", "the stage never reported progress")
+	}
+	if m.high > 0 {
+		return "", fail("wait for each heap right after handing it over, before filling the next; MaxHeaps alone does not do it, since the stream takes the next heap as soon as the last has gone.",
+			"while the stage reported heaps sent, %s beyond them already went out: the loop still hands over the next heap before it waits", plural(m.high, "heap"))
+	}
+	hs, err := wantData(r.caps[0], n)
+	if err != nil {
+		return "", err
+	}
+	if err := verifyConstant(hs); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("at each of %d progress reports no heap was in flight, and all %d heaps verify", m.reports, n), nil
+}
+
+// Exercise 7: three heaps handed over beyond the one waited for.
+func checkFourInFlight(ctx context.Context) (string, error) {
+	const n = 12
+	m := &inflightMeter{want: 3}
+	r, err := runStage(ctx, 2, options{Heaps: n}, func(l *listener) func(int, int) {
+		m.l = l
+		return m.progress
+	})
+	if err != nil {
+		return "", err
+	}
+	if m.reports == 0 {
+		return "", fail("call opts.Progress after each Wait, as the stage does now: the check watches the wire then.", "the stage never reported progress")
+	}
+	hs, err := wantData(r.caps[0], n)
+	if err != nil {
+		return "", err
+	}
+	if err := verifyConstant(hs); err != nil {
+		return "", err
+	}
+	if m.high < 3 {
+		return "", fail("four heaps in flight need four states, MaxHeaps 4, and a loop that waits for heap i-4 before it reuses its state.",
+			"at most %s went out beyond those the stage reported sent, want 3", plural(m.high, "heap"))
+	}
+	return fmt.Sprintf("3 heaps were in flight beyond the one waited for, and all %d heaps verify", n), nil
+}
+
+// Exercise 8: step 3's packets fit an MTU of 9000 bytes, as big as they
+// can be.
+func checkJumboMTU(ctx context.Context) (string, error) {
+	const (
+		n       = 2
+		mtu     = 9000
+		headers = 28 // IPv4 and UDP
+		// The largest SPEAD packet that fits, rounded down to a
+		// multiple of 8 as the stream rounds the packet size.
+		best = (mtu - headers) / 8 * 8
+	)
+	r, err := runStage(ctx, 3, options{Heaps: n}, nil)
+	if err != nil {
+		return "", err
+	}
+	hs, err := wantData(r.caps[0], n)
+	if err != nil {
+		return "", err
+	}
+	if err := verifyConstant(hs); err != nil {
+		return "", err
+	}
+	largest := r.caps[0].largest()
+	switch {
+	case largest+headers > mtu:
+		return "", fail("the packet size counts only SPEAD's part of a packet; IPv4 and UDP add 28 bytes that the MTU counts.",
+			"the largest packet was %d bytes, %d with IPv4 and UDP headers: more than an MTU of %d", largest, largest+headers, mtu)
+	case largest < best:
+		return "", fail("an MTU counts the IP packet: IP and UDP headers (28 bytes), not Ethernet's 14.",
+			"the largest packet was %d bytes; it fits, but %d would too", largest, best)
+	}
+	return fmt.Sprintf("the largest packet was %d bytes, %d with IPv4 and UDP headers", largest, largest+headers), nil
+}
+
+// Exercise 9: data heaps 0, 10, 20, ... carry the descriptors, the others
+// none.
+func checkDescriptorsAgain(ctx context.Context) (string, error) {
+	const n = 21
+	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
+	if err != nil {
+		return "", err
+	}
+	hs, err := wantData(r.caps[0], n)
+	if err != nil {
+		return "", err
+	}
+	const hint = "describe the items when i%10 == 0: heaps 1, 11, 21 (data heaps 0, 10, 20)."
+	for k, h := range hs {
+		ds, err := h.descriptors()
+		if err != nil {
+			return "", fail("", "%v", err)
+		}
+		var ids []uint64
+		for _, d := range ds {
+			ids = append(ids, d.ID)
+		}
+		slices.Sort(ids)
+		want := k%10 == 0
+		switch {
+		case want && !slices.Equal(ids, []uint64{0x1600, 0x3300}):
+			return "", fail(hint, "heap %d (data heap %d) describes items %#x, want 0x1600 and 0x3300", h.cnt, k, ids)
+		case !want && len(ids) > 0:
+			return "", fail(hint, "heap %d (data heap %d) carries descriptors, want them only every tenth heap", h.cnt, k)
+		}
+	}
+	if err := verifyConstant(hs); err != nil {
+		return "", err
+	}
+	return "heaps 1, 11 and 21 carry both descriptors, the others none", nil
+}
+
+// Exercise 10: every packet of every data heap carries the heap's item
+// pointers.
+func checkRepeatPointers(ctx context.Context) (string, error) {
+	const n = 3
+	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
+	if err != nil {
+		return "", err
+	}
+	hs, err := wantData(r.caps[0], n)
+	if err != nil {
+		return "", err
+	}
+	for _, h := range hs {
+		for i, p := range h.packets {
+			var ids []uint64
+			for _, ptr := range pointers(p) {
+				ids = append(ids, ptr.id)
+			}
+			if !slices.Contains(ids, 0x1600) || !slices.Contains(ids, 0x3300) {
+				return "", fail("set RepeatPointers on every heap: each state has a heap of its own, and Reset keeps the option.",
+					"packet %d of heap %d (offset %d) carries item pointers %#x, without the timestamp's and the samples'", i+1, h.cnt, p.PayloadOffset, ids)
+			}
+		}
+	}
+	if err := verifyConstant(hs); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("every packet of all %d heaps carries the timestamp's and the samples' item pointers", n), nil
+}
+
+// Exercise 11: adc_samples becomes chunkSize int16 samples, each int16(i)
+// in heap i, in the byte order the descriptor gives.
+func checkInt16(ctx context.Context) (string, error) {
+	const n = 3
+	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
+	if err != nil {
+		return "", err
+	}
+	hs, err := wantData(r.caps[0], n)
+	if err != nil {
+		return "", err
+	}
+	d, err := descriptor(hs[0], 0x3300)
+	if err != nil {
+		return "", err
+	}
+	if d == nil {
+		return "", fail("keep the descriptors on the first heap.", "heap 1 carries no descriptor for adc_samples (0x3300)")
+	}
+	nh, err := spead.ParseNumpyHeader(d.DType)
+	if err != nil {
+		return "", fail("", "adc_samples' dtype %q: %v", d.DType, err)
+	}
+	var order binary.ByteOrder
+	switch nh.Descr {
+	case ">i2":
+		order = binary.BigEndian
+	case "<i2":
+		order = binary.LittleEndian
+	default:
+		return "", fail("describe the samples as '>i2' (big-endian int16) or '<i2' (little-endian).", "adc_samples' dtype is %q, want \">i2\" or \"<i2\"", nh.Descr)
+	}
+	if !slices.Equal(nh.Shape, []int64{chunk}) {
+		return "", fail("the shape counts samples, not bytes: chunkSize.", "adc_samples' shape is %v, want [%d]", nh.Shape, chunk)
+	}
+	for k, h := range hs {
+		if err := timestamp(h, k); err != nil {
+			return "", err
+		}
+		data, err := samples(h)
+		if err != nil {
+			return "", err
+		}
+		if len(data) != 2*chunk {
+			return "", fail("each sample is two bytes now: the samples need a buffer of 2*chunkSize bytes.",
+				"heap %d has %d bytes of samples; the descriptor's %d samples of 2 bytes need %d", h.cnt, len(data), chunk, 2*chunk)
+		}
+		want := int16(k)
+		for j := 0; j < len(data); j += 2 {
+			if got := int16(order.Uint16(data[j:])); got != want {
+				hint := "sample j of heap i is int16(i)."
+				if swapped := int16(order.Uint16([]byte{data[j+1], data[j]})); swapped == want {
+					hint = fmt.Sprintf("the bytes are in the opposite byte order to the descriptor's %q: binary.BigEndian goes with '>', LittleEndian with '<'.", nh.Descr)
+				}
+				return "", fail(hint, "heap %d: sample %d reads %d as %s, want %d", h.cnt, j/2, got, nh.Descr, want)
+			}
+		}
+	}
+	return fmt.Sprintf("adc_samples is %d samples of %s, and all %d heaps hold int16(i)", chunk, nh.Descr, n), nil
+}
