@@ -202,7 +202,7 @@ type heap struct {
 	payload  []byte
 	ptrs     []byte // the item pointers of all its packets, each once
 	seen     map[uint64]bool
-	end      bool   // the end-of-stream heap
+	end      bool // the end-of-stream heap
 	first    time.Time
 	last     time.Time
 }
