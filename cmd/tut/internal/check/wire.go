@@ -199,6 +199,7 @@ type heap struct {
 	packets  []*spead.Packet // in order of arrival
 	length   int64           // payload length, -1 if unknown
 	received int64           // payload bytes received
+	bytes    int             // the size of its datagrams, added up
 	payload  []byte
 	ptrs     []byte // the item pointers of all its packets, each once
 	seen     map[uint64]bool
@@ -280,6 +281,7 @@ func newCapture(addr netip.AddrPort, arrivals []arrival, ended bool) *capture {
 			h.flavours = append(h.flavours, p.Flavour)
 		}
 		h.packets = append(h.packets, p)
+		h.bytes += len(a.data)
 		h.last = a.at
 		// Pointers repeated in every packet (Heap.RepeatPointers)
 		// count once, as a receiver takes them.
