@@ -43,23 +43,40 @@ const (
 )
 
 func checkRate(ctx context.Context) (string, error) {
+	// A run held back by a busy machine is tried again, up to attempts
+	// times; a run too fast fails at once.
+	const attempts = 3
+	var err error
+	for range attempts {
+		var summary string
+		var slow bool
+		summary, slow, err = rateRun(ctx)
+		if err == nil || !slow {
+			return summary, err
+		}
+	}
+	return "", err
+}
+
+// rateRun runs step 2 once for exercise 1. It reports slow when the only
+// fault was heaps slower than the limit, which a busy machine can cause.
+func rateRun(ctx context.Context) (summary string, slow bool, err error) {
 	const n = 20
 	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	hs, err := wantData(r.caps[0], n)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if err := verifyConstant(hs); err != nil {
-		return "", err
+		return "", false, err
 	}
 	// A heap's rate counts every byte of its packets after the first,
 	// SPEAD headers included, as Rate does, over the time from its first
 	// packet's arrival to its last's.
 	fastest, slowest := heapRates(hs)
-
 	const hint = "config.Rate is in bytes per second, SPEAD headers included: 100 MB/s is 100e6."
 	// The run's rate, from the first data packet's arrival to the last,
 	// counts every byte after the first packet.
@@ -72,20 +89,20 @@ func checkRate(ctx context.Context) (string, error) {
 	}
 	overall := float64(bytes-first) / hs[n-1].last.Sub(hs[0].first).Seconds()
 	if overall > rateHigh || fastest > rateHeapMax {
-		return "", fail(hint, "the heaps went out at %.0f MB/s, the fastest at %.0f MB/s: no limit of 100 MB/s holds them back", overall/1e6, fastest/1e6)
+		return "", false, fail(hint, "the heaps went out at %.0f MB/s, the fastest at %.0f MB/s: no limit of 100 MB/s holds them back", overall/1e6, fastest/1e6)
 	}
 	if fastest < rateLow {
 		// A busy machine may hold back every heap: compare with a
 		// stream limited to 100 MB/s, sent just now.
 		ref, err := referenceRate(ctx, n)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		if fastest < 0.8*ref {
-			return "", fail(hint, "the fastest heap went out at %.1f MB/s, want about 100 MB/s (a stream limited to 100 MB/s reached %.1f here just now)", fastest/1e6, ref/1e6)
+			return "", true, fail(hint, "the fastest heap went out at %.1f MB/s, want about 100 MB/s (a stream limited to 100 MB/s reached %.1f here just now)", fastest/1e6, ref/1e6)
 		}
 	}
-	return fmt.Sprintf("%d heaps went out at %.1f MB/s on the wire, SPEAD headers included (heaps at %.1f to %.1f)", n, overall/1e6, slowest/1e6, fastest/1e6), nil
+	return fmt.Sprintf("%d heaps went out at %.1f MB/s on the wire, SPEAD headers included (heaps at %.1f to %.1f)", n, overall/1e6, slowest/1e6, fastest/1e6), false, nil
 }
 
 // heapRates returns the rates of the fastest and the slowest heap of hs.
