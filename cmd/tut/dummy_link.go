@@ -149,7 +149,7 @@ func isLinkNotFound(err error) bool {
 // cause is a missing privilege, with what is needed.
 func linkError(doing string, err error) error {
 	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
-		return fmt.Errorf("%s: %w: this needs CAP_NET_ADMIN; run it as root, best in a network namespace of its own: sudo ip netns exec NS tut dummy ...", doing, err)
+		return fmt.Errorf("%s: %w: this needs CAP_NET_ADMIN; run it as root, best in a network namespace of its own: sudo ip netns exec NS tut dummy up", doing, err)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }

@@ -42,7 +42,7 @@ func typedCases() []typedCase {
 	for i := range vis {
 		vis[i] = complex(float32(i), -float32(i)/2)
 	}
-	vis128 := []complex128{complex(math.Pi, math.E), complex(math.Inf(1), -0.0), complex(1e-300, 1e300)}
+	vis128 := []complex128{complex(math.Pi, math.E), complex(math.Inf(1), math.Copysign(0, -1)), complex(1e-300, 1e300)}
 	cases := []typedCase{
 		{"bool ?", numpy("?"), setter(true), true, []int64{}},
 		{"bool |b1 array", numpy("|b1", 3), setter(true, false, true), []bool{true, false, true}, []int64{3}},
