@@ -22,14 +22,16 @@ and a benchmark.`,
   tut diff 2 3`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
 	// Flag parsing errors are usage errors: exit code 2.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return usageError{err}
+		return usageError{flagError(err)}
 	})
 	for _, newCmd := range commands {
 		root.AddCommand(newCmd())
 	}
+	strictCompletion(root)
 	return root
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 
 	"github.com/gospead/tutorial/spead"
 	"github.com/spf13/cobra"
@@ -20,9 +21,9 @@ const maxHeaps = 1 << 40 / (1 << 20)
 
 // newSendCmd returns the send command, which runs a stage of the tutorial.
 func newSendCmd() *cobra.Command {
-	var step, heaps, packetSize int
+	var step, heaps, packetSize, port int
 	cmd := &cobra.Command{
-		Use:   "send --step N [HOST PORT]",
+		Use:   "send --step N [--port PORT | HOST PORT]",
 		Short: "Run a stage of the sender tutorial",
 		Long: `send runs stage N of the spead2 sender tutorial: it sends heaps of 1 MiB of
 int8 samples, pipelined with two heaps in flight, sends the end of the
@@ -32,8 +33,9 @@ stream, then prints the rate on stdout as "N.NN MB/s".
   step 2  heap i filled with int8(i)
   step 3  9000-byte packets, 10000 heaps, to HOST PORT
 
-Steps 1 and 2 always send to 127.0.0.1:8888; step 3 needs HOST (an IP
-address) and PORT. Nothing needs to listen: at loopback the kernel drops
+Steps 1 and 2 send to 127.0.0.1:8888, or to another port of 127.0.0.1 with
+--port, so that many people can share a machine; step 3 needs HOST (an IP
+address or localhost) and PORT, or HOST:PORT as one argument. Nothing needs to listen: at loopback the kernel drops
 the packets, answering each with an ICMP error that costs the sender a
 little; on the dummy interface they are simply dropped.
 Packets too big for the MTU of the route are refused before anything is sent.
@@ -41,6 +43,7 @@ On a terminal, sends that take more than a second show their progress on
 stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
 		Example: `  tut send --step 1
   tut send --step 2 --heaps 1000
+  tut send --step 2 --port 9001
   tut send --step 3 127.0.0.1 8888
   tut send --step 3 --packet-size 1472 127.0.0.1 8888`,
 		ValidArgsFunction: cobra.NoFileCompletions,
@@ -56,6 +59,15 @@ stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
 			if err := parseDestination(step, st, args, &opts); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("port") {
+				if st.hostPort {
+					return usagef("--port is for steps 1 and 2; step %d takes HOST PORT", step)
+				}
+				if port < 1 || port > 65535 {
+					return usagef("--port must be from 1 to 65535, not %d", port)
+				}
+				opts.Port = port
+			}
 			if cmd.Flags().Changed("heaps") {
 				if heaps < 1 || heaps > maxHeaps {
 					return usagef("--heaps must be from 1 to %d, not %d", maxHeaps, heaps)
@@ -69,21 +81,36 @@ stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
 				}
 				opts.PacketSize = packetSize
 			}
+			// The stream rounds the packet size down to a multiple
+			// of 8, as spead2 does; say so rather than leave the
+			// reader to wonder at the largest packet.
+			var rounded string
+			if r := opts.PacketSize &^ 7; r != opts.PacketSize {
+				rounded = fmt.Sprintf("--packet-size %d is rounded down to %d, a multiple of 8, as spead2 rounds it", opts.PacketSize, r)
+			}
 			// Packets too big for the route's MTU would leave in
 			// fragments, without a word; better to say so at once.
 			if err := checkStageMTU(st, opts); err != nil {
+				if rounded != "" {
+					return fmt.Errorf("send: step %d: %s: %w", step, rounded, err)
+				}
 				return fmt.Errorf("send: step %d: %w", step, err)
+			}
+			if rounded != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "tut send: %s\n", rounded)
 			}
 			return sendStage(cmd.Context(), step, st, opts)
 		},
 	}
 	cmd.Flags().IntVar(&step, "step", 0, "the stage of the tutorial to run: 1, 2 or 3 (required)")
+	cmd.Flags().IntVar(&port, "port", 8888, "the port of 127.0.0.1 that steps 1 and 2 send to")
 	cmd.Flags().IntVar(&heaps, "heaps", 0, fmt.Sprintf("data heaps to send (default %d for steps 1-2, %d for step 3)",
 		stages[0].heaps, stages[2].heaps))
 	cmd.Flags().IntVar(&packetSize, "packet-size", 0, fmt.Sprintf("max packet size in bytes, without IP and UDP headers (default %d for steps 1-2, %d for step 3)",
 		stages[0].packetSize, stages[2].packetSize))
 	cmd.RegisterFlagCompletionFunc("step", cobra.FixedCompletions(stepNumbers, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("heaps", cobra.NoFileCompletions)
+	cmd.RegisterFlagCompletionFunc("port", cobra.NoFileCompletions)
 	cmd.RegisterFlagCompletionFunc("packet-size", cobra.FixedCompletions([]string{"1472", "9000"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -93,12 +120,23 @@ stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
 func parseDestination(n int, st stage, args []string, opts *stepOptions) error {
 	if !st.hostPort {
 		if len(args) > 0 {
-			return usagef("step %d sends to 127.0.0.1:8888 and takes no HOST PORT; host and port arrive in step 3", n)
+			return usagef("step %d sends to 127.0.0.1 and takes no HOST PORT (--port picks the port); host and port arrive in step 3", n)
 		}
 		return nil
 	}
+	// HOST:PORT in one argument is taken as recv takes it.
+	if len(args) == 1 && strings.Contains(args[0], ":") {
+		host, port, err := splitHostPort(args[0])
+		if err != nil {
+			return usagef("address %q: %v; want HOST PORT, two arguments, or HOST:PORT", args[0], err)
+		}
+		args = []string{host, port}
+	}
 	if len(args) != 2 {
-		return usagef("step %d needs HOST and PORT, as in: tut send --step %d 127.0.0.1 8888 (got %d arguments)", n, n, len(args))
+		return usagef("step %d needs HOST PORT, two arguments, as in: tut send --step %d 127.0.0.1 8888 (got %d)", n, n, len(args))
+	}
+	if args[0] == "localhost" {
+		args[0] = "127.0.0.1" // as recv takes it
 	}
 	addr, err := netip.ParseAddr(args[0])
 	if err != nil {
