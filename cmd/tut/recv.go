@@ -46,7 +46,8 @@ func newRecvCmd() *cobra.Command {
 		Long: `recv listens for a SPEAD stream on UDP, as spead2_recv does, and prints a
 line for each heap it receives. It listens on 127.0.0.1:8888, where steps 1
 and 2 send, unless given PORT or HOST:PORT (":PORT" listens on every
-interface).
+interface; port 0 asks the system for a free port). Once it listens it says
+where on stderr, as "tut recv: listening on 127.0.0.1:8888".
 
 At the end of the stream, or on Ctrl-C, or after --timeout without packets,
 it prints statistics, one "name: value" a line: heaps (data heaps; the
@@ -194,6 +195,10 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 	if got := s.BufferSize(); got > 0 && got < o.bufferSize {
 		fmt.Fprintf(stderr, "tut recv: the socket buffer is %d bytes, not the %d asked for; raise net.core.rmem_max to avoid losses\n", got, o.bufferSize)
 	}
+	// Once the socket is bound the receiver is ready: say where, with
+	// the port the kernel chose when asked for port 0, so that a sender
+	// can be pointed at it.
+	fmt.Fprintf(stderr, "tut recv: listening on %v\n", s.LocalAddr())
 	if o.readyFile != "" {
 		if err := writeReadyFile(o.readyFile, s.LocalAddr()); err != nil {
 			return err
