@@ -13,7 +13,7 @@ import (
 )
 
 // sandbox makes a Sandbox for the test, or skips it where none can be made.
-func sandbox(t *testing.T) *sendtest.Sandbox {
+func sandbox(t testing.TB) *sendtest.Sandbox {
 	t.Helper()
 	sb, err := sendtest.NewSandbox()
 	if errors.Is(err, sendtest.ErrNoPrivilege) || errors.Is(err, sendtest.ErrUnsupported) {
