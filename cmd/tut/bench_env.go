@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gospead/tutorial/cmd/tut/internal/dummy"
 	"github.com/gospead/tutorial/spead/send/sendtest"
 	"github.com/vishvananda/netlink"
 )
@@ -75,7 +76,7 @@ func (e *benchEnv) setSinkMTU(mtu int) error {
 // checkMTU checks, inside the namespace, that packetSize-byte packets to
 // dest fit the MTU of the route there.
 func (e *benchEnv) checkMTU(dest netip.Addr, packetSize int) error {
-	return e.do(func() error { return checkPathMTU(dest, packetSize) })
+	return e.do(func() error { return dummy.CheckPathMTU(dest, packetSize) })
 }
 
 // closedPort returns a UDP port on 127.0.0.1 where nothing listens, in

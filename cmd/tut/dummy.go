@@ -8,20 +8,22 @@ import (
 	"unicode"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gospead/tutorial/cmd/tut/internal/dummy"
 )
 
 // Defaults of tut dummy up: the tutorial's interface, subnet and MTU.
 const (
 	defaultDummyName = "dummy1"
 	defaultDummyAddr = "192.168.31.1/24"
-	defaultDummyMTU  = 9216
+	defaultDummyMTU  = dummy.DefaultMTU
 )
 
 // MTU limits tut dummy accepts: IPv4's minimum and the largest MTU that
 // fits in an IP packet's length field.
 const (
 	minMTU = 68
-	maxMTU = 65535
+	maxMTU = dummy.MaxMTU
 )
 
 // newDummyCmd returns the tut dummy command and its up and down
@@ -89,14 +91,14 @@ namespace it runs in; run it in a namespace of its own.`,
 			if err != nil {
 				return err
 			}
-			kind, err := dummyUp(cfg, cmd.ErrOrStderr())
+			kind, err := dummy.Up(cfg, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s link up, MTU %d, address %v\n", cfg.name, kind, cfg.mtu, cfg.addr)
-			if others := otherLinks(); len(others) > 0 {
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s link up, MTU %d, address %v\n", cfg.Name, kind, cfg.MTU, cfg.Addr)
+			if others := dummy.OtherLinks(); len(others) > 0 {
 				notice(cmd.ErrOrStderr(), "this network namespace also holds %s, so it looks like the machine's own, where %v now routes to %s; the safe way is a namespace of its own: ip netns exec NS tut dummy up",
-					strings.Join(others, ", "), cfg.addr.Masked(), cfg.name)
+					strings.Join(others, ", "), cfg.Addr.Masked(), cfg.Name)
 			}
 			return nil
 		},
@@ -133,7 +135,7 @@ ifb module creates.`,
 			if err := checkLinkName(name); err != nil {
 				return err
 			}
-			kind, err := dummyDown(name)
+			kind, err := dummy.Down(name)
 			if err != nil {
 				return err
 			}
@@ -147,34 +149,26 @@ ifb module creates.`,
 	return cmd
 }
 
-// dummyConfig is what tut dummy up makes: a validated name, address and
-// MTU.
-type dummyConfig struct {
-	name string
-	addr netip.Prefix
-	mtu  int
-}
-
 // parseDummyConfig checks the flags of tut dummy up; every error it
 // returns is a usage error.
-func parseDummyConfig(name, addr string, mtu int) (dummyConfig, error) {
+func parseDummyConfig(name, addr string, mtu int) (dummy.Config, error) {
 	if err := checkLinkName(name); err != nil {
-		return dummyConfig{}, err
+		return dummy.Config{}, err
 	}
 	p, err := netip.ParsePrefix(addr)
 	if err != nil {
-		return dummyConfig{}, usagef("--addr %q is not an address with a prefix length, such as %s", addr, defaultDummyAddr)
+		return dummy.Config{}, usagef("--addr %q is not an address with a prefix length, such as %s", addr, defaultDummyAddr)
 	}
 	// The link needs a subnet of its own with room for the address sent
 	// to, and must not take over every route: an IPv4 unicast address
 	// with a prefix of 8 to 30 bits.
 	if a := p.Addr(); !a.Is4() || !a.IsGlobalUnicast() || p.Bits() < 8 || p.Bits() > 30 {
-		return dummyConfig{}, usagef("--addr %s: want an IPv4 unicast address with a prefix of 8 to 30 bits, such as %s", addr, defaultDummyAddr)
+		return dummy.Config{}, usagef("--addr %s: want an IPv4 unicast address with a prefix of 8 to 30 bits, such as %s", addr, defaultDummyAddr)
 	}
 	if mtu < minMTU || mtu > maxMTU {
-		return dummyConfig{}, usagef("--mtu %d is outside %d to %d", mtu, minMTU, maxMTU)
+		return dummy.Config{}, usagef("--mtu %d is outside %d to %d", mtu, minMTU, maxMTU)
 	}
-	return dummyConfig{name: name, addr: p, mtu: mtu}, nil
+	return dummy.Config{Name: name, Addr: p, MTU: mtu}, nil
 }
 
 // checkLinkName reports, as a usage error, a name Linux does not accept

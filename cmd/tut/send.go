@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gospead/tutorial/cmd/tut/internal/dummy"
 	"github.com/gospead/tutorial/spead"
 	"github.com/spf13/cobra"
 )
@@ -184,4 +186,18 @@ func sendStage(ctx context.Context, n int, st stage, opts stepOptions) error {
 		return fmt.Errorf("send: step %d: %w", n, err)
 	}
 	return nil
+}
+
+// checkStageMTU checks, before stage st sends with opts, that its
+// packets fit the MTU of the route to its destination (127.0.0.1 unless
+// opts says otherwise); see dummy.CheckPathMTU. tut send calls it so that
+// 9000-byte packets through a 1500-byte link fail at once, saying why.
+func checkStageMTU(st stage, opts stepOptions) error {
+	addr, err := netip.ParseAddr(cmp.Or(opts.Host, "127.0.0.1"))
+	if err != nil {
+		return nil // the stage itself reports a bad host
+	}
+	// The stream rounds the packet size down to a multiple of 8.
+	size := cmp.Or(opts.PacketSize, st.packetSize) &^ 7
+	return dummy.CheckPathMTU(addr, size)
 }

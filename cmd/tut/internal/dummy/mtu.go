@@ -1,7 +1,6 @@
-package main
+package dummy
 
 import (
-	"cmp"
 	"fmt"
 	"net/netip"
 
@@ -44,13 +43,21 @@ func routeMTU(dest netip.Addr) (dev, kind string, mtu int, err error) {
 	return link.Attrs().Name, link.Type(), mtu, nil
 }
 
-// checkPathMTU returns an error, saying the packet size, the MTU and how
+// DefaultMTU is the MTU of the tutorial's dummy interface, the one
+// CheckPathMTU suggests when it is enough; MaxMTU is the largest MTU that
+// fits in an IP packet's length field.
+const (
+	DefaultMTU = 9216
+	MaxMTU     = 65535
+)
+
+// CheckPathMTU returns an error, saying the packet size, the MTU and how
 // to fix it, if SPEAD packets of packetSize bytes to dest would not fit in
 // the MTU of the interface the route to dest goes through. Linux would
 // otherwise fragment them without a word, which a receiver of SPEAD over
 // UDP cannot be expected to reassemble at speed. If the route cannot be
 // looked up it returns nil: the send itself will then say what is wrong.
-func checkPathMTU(dest netip.Addr, packetSize int) error {
+func CheckPathMTU(dest netip.Addr, packetSize int) error {
 	dev, kind, mtu, err := routeMTU(dest)
 	if err != nil {
 		return nil
@@ -73,8 +80,8 @@ func mtuAdvice(dest netip.Addr, packetSize int, dev, kind string, mtu int) error
 	fits := (mtu - overhead) &^ 7 // the stream's sizes are multiples of 8
 	var raise string
 	switch {
-	case need > maxMTU:
-		raise = fmt.Sprintf("no link takes an MTU that large (they stop at %d, loopback at %d), so", maxMTU, maxMTU+1)
+	case need > MaxMTU:
+		raise = fmt.Sprintf("no link takes an MTU that large (they stop at %d, loopback at %d), so", MaxMTU, MaxMTU+1)
 	case kind == "dummy" || kind == "ifb":
 		raise = fmt.Sprintf("raise it (ip link set dev %s mtu %d) or", dev, suggestMTU(need))
 	default:
@@ -84,24 +91,10 @@ func mtuAdvice(dest netip.Addr, packetSize int, dev, kind string, mtu int) error
 		packetSize, dest, dev, mtu, ip, overhead, need, raise, fits, fits)
 }
 
-// checkStageMTU checks, before stage st sends with opts, that its
-// packets fit the MTU of the route to its destination (127.0.0.1 unless
-// opts says otherwise); see checkPathMTU. tut send calls it so that
-// 9000-byte packets through a 1500-byte link fail at once, saying why.
-func checkStageMTU(st stage, opts stepOptions) error {
-	addr, err := netip.ParseAddr(cmp.Or(opts.Host, "127.0.0.1"))
-	if err != nil {
-		return nil // the stage itself reports a bad host
-	}
-	// The stream rounds the packet size down to a multiple of 8.
-	size := cmp.Or(opts.PacketSize, st.packetSize) &^ 7
-	return checkPathMTU(addr, size)
-}
-
-// mtuHint describes the MTU of the route to dest, to add to an error such
+// MTUHint describes the MTU of the route to dest, to add to an error such
 // as EMSGSIZE: "the route to 192.168.31.2 goes through dummy1, MTU 1500".
 // It returns "" if the route cannot be looked up.
-func mtuHint(dest netip.Addr) string {
+func MTUHint(dest netip.Addr) string {
 	dev, _, mtu, err := routeMTU(dest)
 	if err != nil {
 		return ""
@@ -112,8 +105,8 @@ func mtuHint(dest netip.Addr) string {
 // suggestMTU returns the MTU to suggest for packets of need bytes on the
 // wire: the tutorial's 9216 when that is enough, else need itself.
 func suggestMTU(need int) int {
-	if need <= defaultDummyMTU {
-		return defaultDummyMTU
+	if need <= DefaultMTU {
+		return DefaultMTU
 	}
 	return need
 }

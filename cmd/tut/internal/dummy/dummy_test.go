@@ -1,4 +1,4 @@
-package main
+package dummy
 
 import (
 	"io"
@@ -42,64 +42,50 @@ func inNewNetns(t *testing.T, f func()) {
 
 func TestCheckPathMTU(t *testing.T) {
 	inNewNetns(t, func() {
-		cfg := dummyConfig{name: "dummy1", addr: netip.MustParsePrefix("192.168.31.1/24"), mtu: 1500}
-		if _, err := dummyUp(cfg, io.Discard); err != nil {
+		cfg := Config{Name: "dummy1", Addr: netip.MustParsePrefix("192.168.31.1/24"), MTU: 1500}
+		if _, err := Up(cfg, io.Discard); err != nil {
 			t.Errorf("dummyUp: %v", err)
 			return
 		}
 		dest := netip.MustParseAddr("192.168.31.2")
 
-		err := checkPathMTU(dest, 9000)
+		err := CheckPathMTU(dest, 9000)
 		if err == nil {
-			t.Errorf("checkPathMTU(%v, 9000) with MTU 1500 = nil, want an error", dest)
+			t.Errorf("CheckPathMTU(%v, 9000) with MTU 1500 = nil, want an error", dest)
 		} else {
 			for _, want := range []string{"9000-byte packets", "MTU of dummy1, 1500 bytes", "at least 9028", "ip link set dev dummy1 mtu 9216", "--packet-size 1472"} {
 				if !strings.Contains(err.Error(), want) {
-					t.Errorf("checkPathMTU error %q does not say %q", err, want)
+					t.Errorf("CheckPathMTU error %q does not say %q", err, want)
 				}
 			}
 		}
-		if err := checkPathMTU(dest, 1472); err != nil {
-			t.Errorf("checkPathMTU(%v, 1472) with MTU 1500: %v", dest, err)
+		if err := CheckPathMTU(dest, 1472); err != nil {
+			t.Errorf("CheckPathMTU(%v, 1472) with MTU 1500: %v", dest, err)
 		}
-		if got, want := mtuHint(dest), "the route to 192.168.31.2 goes through dummy1, MTU 1500"; got != want {
-			t.Errorf("mtuHint(%v) = %q, want %q", dest, got, want)
+		if got, want := MTUHint(dest), "the route to 192.168.31.2 goes through dummy1, MTU 1500"; got != want {
+			t.Errorf("MTUHint(%v) = %q, want %q", dest, got, want)
 		}
 		// With no route at all, the check leaves the verdict to the send.
-		if err := checkPathMTU(netip.MustParseAddr("10.1.2.3"), 9000); err != nil {
-			t.Errorf("checkPathMTU with no route: %v, want nil", err)
+		if err := CheckPathMTU(netip.MustParseAddr("10.1.2.3"), 9000); err != nil {
+			t.Errorf("CheckPathMTU with no route: %v, want nil", err)
 		}
 	})
 }
 
 func TestOtherLinks(t *testing.T) {
 	inNewNetns(t, func() {
-		if got := otherLinks(); len(got) != 0 {
-			t.Errorf("otherLinks() in a new namespace = %q, want none", got)
+		if got := OtherLinks(); len(got) != 0 {
+			t.Errorf("OtherLinks() in a new namespace = %q, want none", got)
 		}
-		cfg := dummyConfig{name: "dummy1", addr: netip.MustParsePrefix("192.168.31.1/24"), mtu: 9216}
-		if _, err := dummyUp(cfg, io.Discard); err != nil {
+		cfg := Config{Name: "dummy1", Addr: netip.MustParsePrefix("192.168.31.1/24"), MTU: 9216}
+		if _, err := Up(cfg, io.Discard); err != nil {
 			t.Errorf("dummyUp: %v", err)
 			return
 		}
-		if got := otherLinks(); len(got) != 0 {
-			t.Errorf("otherLinks() with only the dummy link = %q, want none", got)
+		if got := OtherLinks(); len(got) != 0 {
+			t.Errorf("OtherLinks() with only the dummy link = %q, want none", got)
 		}
 	})
-}
-
-func TestCheckLinkName(t *testing.T) {
-	for _, name := range []string{"dummy1", "a", "0123456789abcde", "tut-bench_0"} {
-		if err := checkLinkName(name); err != nil {
-			t.Errorf("checkLinkName(%q): %v", name, err)
-		}
-	}
-	for _, name := range []string{"", ".", "..", "a/b", "a:b", "a b", "0123456789abcdef", "a\tb"} {
-		err := checkLinkName(name)
-		if err == nil || !isUsage(err) {
-			t.Errorf("checkLinkName(%q) = %v, want a usage error", name, err)
-		}
-	}
 }
 
 // TestMTUAdvice checks what a too-small MTU is said to need: the headers
