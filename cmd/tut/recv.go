@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gospead/tutorial/cmd/tut/internal/recvview"
 	"github.com/gospead/tutorial/spead/recv"
 	"github.com/spf13/cobra"
 )
@@ -207,21 +208,21 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
-	p := &heapPrinter{w: out, descriptors: o.descriptors, values: o.values, group: recv.NewItemGroup()}
-	var v *verifier
+	p := recvview.NewPrinter(out, o.descriptors, o.values)
+	var v *recvview.Verifier
 	if o.verify != "" {
-		v = newVerifier(o.verify, stderr)
+		v = recvview.NewVerifier(o.verify, stderr)
 	}
 	for {
 		h, err := s.Next(ctx)
 		switch {
 		case err == nil:
 			if !o.quiet {
-				p.print(h)
+				p.Print(h)
 				out.Flush()
 			}
 			if v != nil {
-				v.check(h)
+				v.Check(h)
 			}
 			h.Release() // its memory serves a later heap
 			continue
@@ -237,13 +238,13 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 		break
 	}
 	st := s.Stats()
-	printStats(out, st)
+	recvview.PrintStats(out, st)
 	if err := out.Flush(); err != nil {
 		return fmt.Errorf("writing the statistics: %w", err)
 	}
 	if v != nil {
 		endCnt, ended := s.EndOfStream()
-		if n := v.finish(endCnt, ended); n > 0 {
+		if n := v.Finish(endCnt, ended); n > 0 {
 			if n == 1 {
 				return errors.New("verification failed: 1 problem")
 			}

@@ -38,72 +38,8 @@ func TestParseListenAddr(t *testing.T) {
 	}
 }
 
-func TestFormatValue(t *testing.T) {
-	long := make([]int8, 1048576)
-	for i := range long {
-		long[i] = 1
-	}
-	long[0] = -1
-	for _, tc := range []struct {
-		v    any
-		want string
-	}{
-		{uint64(1048576), "1048576"},
-		{int64(-3), "-3"},
-		{"hi", `"hi"`},
-		{nil, "None"},
-		{[]uint64{1, 2, 3}, "[1 2 3]"},
-		{[]int8{}, "[]"},
-		{long, "[-1 1 1 ... 1 1 1]"},
-		{make([]uint8, 1000), "[" + strings.TrimSpace(strings.Repeat("0 ", 1000)) + "]"},
-		{[]any{uint64(1), true}, "(1, true)"},
-		{float64(0.5), "0.5"},
-	} {
-		if got := formatValue(tc.v); got != tc.want {
-			t.Errorf("formatValue(%#v) = %q, want %q", tc.v, clipString(got), clipString(tc.want))
-		}
-	}
-}
-
-func clipString(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "..."
-	}
-	return s
-}
-
-func TestShapeString(t *testing.T) {
-	for _, tc := range []struct {
-		shape []int64
-		want  string
-	}{
-		{nil, "()"},
-		{[]int64{5}, "(5,)"},
-		{[]int64{2, 3}, "(2, 3)"},
-		{[]int64{-1}, "(?,)"},
-	} {
-		if got := shapeString(tc.shape); got != tc.want {
-			t.Errorf("shapeString(%v) = %s, want %s", tc.shape, got, tc.want)
-		}
-	}
-}
-
-func TestCheckSamples(t *testing.T) {
-	data := bytes.Repeat([]byte{7}, 1000)
-	if _, ok := checkConstant(data, 7); !ok {
-		t.Error("constant data fails")
-	}
-	data[997] = 8
-	if i, ok := checkConstant(data, 7); ok || i != 997 {
-		t.Errorf("checkConstant = %d, %v; want 997, false", i, ok)
-	}
-	for v := -128; v < 128; v++ {
-		_, ok := checkRandom([]byte{byte(int8(v))})
-		if want := v >= -100 && v < 100; ok != want {
-			t.Errorf("checkRandom(%d) = %v, want %v", v, ok, want)
-		}
-	}
-}
+// heapSamples is the samples in a tutorial heap.
+const heapSamples = 1 << 20
 
 // tutorialPackets returns the packets of tutorial heap k (counter k+1),
 // with samples from fill.
@@ -114,15 +50,15 @@ func tutorialPackets(t *testing.T, k int, fill func(int) int8, packetSize int) [
 		for _, d := range []spead.Descriptor{
 			{ID: 0x1600, Name: "timestamp", Description: "Index of the first sample", Format: []spead.FormatField{{Type: 'u', Bits: 40}}},
 			{ID: 0x3300, Name: "adc_samples", Description: "ADC converter output",
-				DType: spead.NumpyHeader{Descr: "i1", Shape: []int64{verifyChunk}}.String()},
+				DType: spead.NumpyHeader{Descr: "i1", Shape: []int64{heapSamples}}.String()},
 		} {
 			if err := h.AddDescriptor(&d); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	h.AddImmediate(0x1600, uint64(k*verifyChunk))
-	samples := make([]byte, verifyChunk)
+	h.AddImmediate(0x1600, uint64(k*heapSamples))
+	samples := make([]byte, heapSamples)
 	for i := range samples {
 		samples[i] = byte(fill(i))
 	}
@@ -435,41 +371,6 @@ func TestRecvInterrupt(t *testing.T) {
 	for _, want := range []string{"Received heap 2, incomplete: ", " of 1048576 bytes\n", "heaps: 3\n", "incomplete_heaps_flushed: 1\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out.String())
-		}
-	}
-}
-
-// TestLostRanges checks how --verify counts and writes the heaps that
-// never came, including a stray counter far beyond the rest, which must
-// cost no more than the heaps seen.
-func TestLostRanges(t *testing.T) {
-	set := func(cs ...uint64) map[uint64]bool {
-		m := map[uint64]bool{}
-		for _, c := range cs {
-			m[c] = true
-		}
-		return m
-	}
-	for _, tt := range []struct {
-		name string
-		seen map[uint64]bool
-		last uint64
-		n    uint64
-		want string
-	}{
-		{"none lost", set(1, 2, 3), 3, 0, ""},
-		{"one lost", set(1, 3), 3, 1, "2"},
-		{"runs", set(1, 4, 5, 9), 12, 8, "2-3, 6-8, 10-12"},
-		{"all lost", set(), 4, 4, "1-4"},
-		{"a stray counter", set(1, 2, 1<<40-1), 1<<40 - 1, 1<<40 - 4, "3-1099511627774"},
-		{"many runs", set(2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24), 24, 12, "1, 3, 5, 7, 9, 11, 13, 15, 17, 19 and 2 more runs"},
-	} {
-		lost, n := lostRanges(tt.seen, 1, tt.last)
-		if n != tt.n {
-			t.Errorf("%s: %d lost, want %d", tt.name, n, tt.n)
-		}
-		if got := rangesString(lost); got != tt.want {
-			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

@@ -1,4 +1,10 @@
-package main
+// Package recvview owns what tut recv shows of the heaps it receives and
+// what it checks in them: Printer writes a line a heap and, if asked, its
+// descriptors and item values in the manner of spead2_recv; PrintStats
+// writes the stream's statistics; Verifier checks heaps against the
+// tutorial's data (random or constant samples, counters from 1, none lost)
+// and reports each problem. Receiving the stream is the command's work.
+package recvview
 
 import (
 	"fmt"
@@ -11,17 +17,24 @@ import (
 	"github.com/gospead/tutorial/spead/recv"
 )
 
-// heapPrinter prints a line per heap and, if asked, its descriptors and
-// item values.
-type heapPrinter struct {
+// Printer prints a line per heap and, if asked, its descriptors and item
+// values.
+type Printer struct {
 	w           io.Writer
 	descriptors bool
 	values      bool
 	group       *recv.ItemGroup
 }
 
-// print prints heap h.
-func (p *heapPrinter) print(h *recv.Heap) {
+// NewPrinter returns a Printer that writes to w, with each heap's
+// descriptors if descriptors is set and its item values, decoded with the
+// descriptors seen so far, if values is set.
+func NewPrinter(w io.Writer, descriptors, values bool) *Printer {
+	return &Printer{w: w, descriptors: descriptors, values: values, group: recv.NewItemGroup()}
+}
+
+// Print prints heap h.
+func (p *Printer) Print(h *recv.Heap) {
 	if h.Complete() {
 		fmt.Fprintf(p.w, "Received heap %d\n", h.Cnt)
 	} else {
@@ -152,8 +165,8 @@ func formatValue(v any) string {
 	return "[" + strings.Join(parts, " ") + "]"
 }
 
-// printStats prints the statistics, one "name: value" a line.
-func printStats(w io.Writer, st recv.Stats) {
+// PrintStats prints the statistics, one "name: value" a line.
+func PrintStats(w io.Writer, st recv.Stats) {
 	for _, s := range st.List() {
 		fmt.Fprintf(w, "%s: %d\n", s.Name, s.Value)
 	}

@@ -1,4 +1,4 @@
-package main
+package recvview
 
 import (
 	"encoding/binary"
@@ -21,8 +21,8 @@ const (
 	verifyFirstHeapCnt = 1   // spead2's senders number heaps from 1
 )
 
-// verifier checks heaps against the tutorial's data.
-type verifier struct {
+// Verifier checks heaps against the tutorial's data.
+type Verifier struct {
 	constant bool // constant fill (steps 2 and 3), else random (step 1)
 	w        io.Writer
 	good     map[uint64]bool // heap counters that passed
@@ -31,14 +31,14 @@ type verifier struct {
 	problems int
 }
 
-// newVerifier returns a verifier for "random" or "constant" data that
+// NewVerifier returns a Verifier for "random" or "constant" data that
 // reports problems on w.
-func newVerifier(mode string, w io.Writer) *verifier {
-	return &verifier{constant: mode == "constant", w: w, good: map[uint64]bool{}, seen: map[uint64]bool{}}
+func NewVerifier(mode string, w io.Writer) *Verifier {
+	return &Verifier{constant: mode == "constant", w: w, good: map[uint64]bool{}, seen: map[uint64]bool{}}
 }
 
 // report records a problem and prints it, up to a limit.
-func (v *verifier) report(format string, args ...any) {
+func (v *Verifier) report(format string, args ...any) {
 	v.problems++
 	if v.problems <= verifyMaxReports {
 		fmt.Fprintf(v.w, "tut recv: verify: "+format+"\n", args...)
@@ -47,8 +47,8 @@ func (v *verifier) report(format string, args ...any) {
 	}
 }
 
-// check checks one data heap.
-func (v *verifier) check(h *recv.Heap) {
+// Check checks one data heap.
+func (v *Verifier) Check(h *recv.Heap) {
 	cnt := h.Cnt
 	if v.seen[cnt] {
 		v.report("heap %d received twice", cnt)
@@ -151,10 +151,10 @@ func checkRandom(data []byte) (int, bool) {
 	return 0, true
 }
 
-// finish reports the heaps that never arrived whole, given the counter of
+// Finish reports the heaps that never arrived whole, given the counter of
 // the end-of-stream heap if there was one, and returns the number of
 // problems.
-func (v *verifier) finish(endCnt uint64, ended bool) int {
+func (v *Verifier) Finish(endCnt uint64, ended bool) int {
 	last := v.maxCnt
 	if ended && endCnt > verifyFirstHeapCnt {
 		last = max(last, endCnt-1)
