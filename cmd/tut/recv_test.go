@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -127,8 +128,12 @@ func startRecv(t *testing.T, args ...string) *recvRun {
 	}
 }
 
-// wait waits for tut recv to end.
-func (r *recvRun) wait() { <-r.done }
+// wait waits for tut recv to end, and takes from its stderr the line
+// that says where it listened, which every run prints first.
+func (r *recvRun) wait() {
+	<-r.done
+	r.stderr = strings.TrimPrefix(r.stderr, fmt.Sprintf("tut recv: listening on %v\n", r.addr))
+}
 
 // sendPackets sends packets to addr from a socket of its own.
 func sendPackets(t *testing.T, addr netip.AddrPort, pkts [][]byte) {
