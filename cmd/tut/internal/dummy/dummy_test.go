@@ -40,54 +40,6 @@ func inNewNetns(t *testing.T, f func()) {
 	}
 }
 
-func TestCheckPathMTU(t *testing.T) {
-	inNewNetns(t, func() {
-		cfg := Config{Name: "dummy1", Addr: netip.MustParsePrefix("192.168.31.1/24"), MTU: 1500}
-		if _, err := Up(cfg, io.Discard); err != nil {
-			t.Errorf("dummyUp: %v", err)
-			return
-		}
-		dest := netip.MustParseAddr("192.168.31.2")
-
-		err := CheckPathMTU(dest, 9000)
-		if err == nil {
-			t.Errorf("CheckPathMTU(%v, 9000) with MTU 1500 = nil, want an error", dest)
-		} else {
-			for _, want := range []string{"9000-byte packets", "MTU of dummy1, 1500 bytes", "at least 9028", "ip link set dev dummy1 mtu 9216", "--packet-size 1472"} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("CheckPathMTU error %q does not say %q", err, want)
-				}
-			}
-		}
-		if err := CheckPathMTU(dest, 1472); err != nil {
-			t.Errorf("CheckPathMTU(%v, 1472) with MTU 1500: %v", dest, err)
-		}
-		if got, want := MTUHint(dest), "the route to 192.168.31.2 goes through dummy1, MTU 1500"; got != want {
-			t.Errorf("MTUHint(%v) = %q, want %q", dest, got, want)
-		}
-		// With no route at all, the check leaves the verdict to the send.
-		if err := CheckPathMTU(netip.MustParseAddr("10.1.2.3"), 9000); err != nil {
-			t.Errorf("CheckPathMTU with no route: %v, want nil", err)
-		}
-	})
-}
-
-func TestOtherLinks(t *testing.T) {
-	inNewNetns(t, func() {
-		if got := OtherLinks(); len(got) != 0 {
-			t.Errorf("OtherLinks() in a new namespace = %q, want none", got)
-		}
-		cfg := Config{Name: "dummy1", Addr: netip.MustParsePrefix("192.168.31.1/24"), MTU: 9216}
-		if _, err := Up(cfg, io.Discard); err != nil {
-			t.Errorf("dummyUp: %v", err)
-			return
-		}
-		if got := OtherLinks(); len(got) != 0 {
-			t.Errorf("OtherLinks() with only the dummy link = %q, want none", got)
-		}
-	})
-}
-
 // TestMTUAdvice checks what a too-small MTU is said to need: the headers
 // of the destination's IP version, an MTU to set where a link can have it
 // (with tut dummy only for the links it makes), and the packet size that
@@ -128,4 +80,52 @@ func TestMTUAdvice(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestCheckPathMTU(t *testing.T) {
+	inNewNetns(t, func() {
+		cfg := Config{Name: "dummy1", Addr: netip.MustParsePrefix("192.168.31.1/24"), MTU: 1500}
+		if _, err := Up(cfg, io.Discard); err != nil {
+			t.Errorf("Up: %v", err)
+			return
+		}
+		dest := netip.MustParseAddr("192.168.31.2")
+
+		err := CheckPathMTU(dest, 9000)
+		if err == nil {
+			t.Errorf("CheckPathMTU(%v, 9000) with MTU 1500 = nil, want an error", dest)
+		} else {
+			for _, want := range []string{"9000-byte packets", "MTU of dummy1, 1500 bytes", "at least 9028", "ip link set dev dummy1 mtu 9216", "--packet-size 1472"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("CheckPathMTU error %q does not say %q", err, want)
+				}
+			}
+		}
+		if err := CheckPathMTU(dest, 1472); err != nil {
+			t.Errorf("CheckPathMTU(%v, 1472) with MTU 1500: %v", dest, err)
+		}
+		if got, want := MTUHint(dest), "the route to 192.168.31.2 goes through dummy1, MTU 1500"; got != want {
+			t.Errorf("MTUHint(%v) = %q, want %q", dest, got, want)
+		}
+		// With no route at all, the check leaves the verdict to the send.
+		if err := CheckPathMTU(netip.MustParseAddr("10.1.2.3"), 9000); err != nil {
+			t.Errorf("CheckPathMTU with no route: %v, want nil", err)
+		}
+	})
+}
+
+func TestOtherLinks(t *testing.T) {
+	inNewNetns(t, func() {
+		if got := OtherLinks(); len(got) != 0 {
+			t.Errorf("OtherLinks() in a new namespace = %q, want none", got)
+		}
+		cfg := Config{Name: "dummy1", Addr: netip.MustParsePrefix("192.168.31.1/24"), MTU: 9216}
+		if _, err := Up(cfg, io.Discard); err != nil {
+			t.Errorf("Up: %v", err)
+			return
+		}
+		if got := OtherLinks(); len(got) != 0 {
+			t.Errorf("OtherLinks() with only the dummy link = %q, want none", got)
+		}
+	})
 }
