@@ -104,9 +104,6 @@ func TestCheckPathMTU(t *testing.T) {
 		if err := CheckPathMTU(dest, 1472); err != nil {
 			t.Errorf("CheckPathMTU(%v, 1472) with MTU 1500: %v", dest, err)
 		}
-		if got, want := MTUHint(dest), "the route to 192.168.31.2 goes through dummy1, MTU 1500"; got != want {
-			t.Errorf("MTUHint(%v) = %q, want %q", dest, got, want)
-		}
 		// With no route at all, the check leaves the verdict to the send.
 		if err := CheckPathMTU(netip.MustParseAddr("10.1.2.3"), 9000); err != nil {
 			t.Errorf("CheckPathMTU with no route: %v, want nil", err)

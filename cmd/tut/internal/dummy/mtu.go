@@ -91,17 +91,6 @@ func mtuAdvice(dest netip.Addr, packetSize int, dev, kind string, mtu int) error
 		packetSize, dest, dev, mtu, ip, overhead, need, raise, fits, fits)
 }
 
-// MTUHint describes the MTU of the route to dest, to add to an error such
-// as EMSGSIZE: "the route to 192.168.31.2 goes through dummy1, MTU 1500".
-// It returns "" if the route cannot be looked up.
-func MTUHint(dest netip.Addr) string {
-	dev, _, mtu, err := routeMTU(dest)
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprintf("the route to %v goes through %s, MTU %d", dest, dev, mtu)
-}
-
 // suggestMTU returns the MTU to suggest for packets of need bytes on the
 // wire: the tutorial's 9216 when that is enough, else need itself.
 func suggestMTU(need int) int {
