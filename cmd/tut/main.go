@@ -10,6 +10,12 @@
 //	tut diff 2 3
 //
 // Run "tut help" for every command.
+//
+// This package holds the commands: for each, its flags, their validation
+// and the call that does its work. The larger commands' work lives under
+// internal/: bench (tut bench), check (tut check), dummy (tut dummy and
+// the MTU check of tut send) and recvview (what tut recv prints and
+// verifies).
 package main
 
 import (
