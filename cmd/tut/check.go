@@ -48,7 +48,3 @@ them.`,
 		},
 	}
 }
-
-// check is wired in here rather than in root.go's list while root.go is
-// being reorganised.
-func init() { commands = append(commands, newCheckCmd) }

@@ -51,14 +51,16 @@ interface; port 0 asks the system for a free port). Once it listens it says
 where on stderr, as "tut recv: listening on 127.0.0.1:8888".
 
 At the end of the stream, or on Ctrl-C, or after --timeout without packets,
-it prints statistics, one "name: value" a line: heaps (data heaps; the
-end-of-stream heap is not one), incomplete_heaps_evicted,
-incomplete_heaps_flushed, packets, bytes, largest_packet and bad_packets,
+it prints statistics, one "name: value" a line: heaps (data heaps, whole
+or incomplete, as spead2_recv counts them; the end-of-stream heap is not
+one), incomplete_heaps_evicted and incomplete_heaps_flushed (the
+incomplete ones among them), packets, bytes, largest_packet and bad_packets,
 then bad_packets.REASON for each reason packets were dropped.
 
 --verify checks the tutorial's data: data heap k (heap counter k+1) has
 timestamp k*1048576 and 1048576 samples, all equal to int8(k) for
-"constant" (steps 2 and 3) or all in [-100, 100) for "random" (step 1). Every
+"constant" (steps 2 and 3) or, for "random" (step 1), all in [-100, 100)
+and plausibly uniform there, which constant data never is. Every
 mismatch, every lost or incomplete heap, and a stream that stops without
 its end-of-stream heap is reported on stderr, and the exit status is
 then 1.`,
@@ -87,7 +89,7 @@ then 1.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.descriptors, "descriptors", false, "print each descriptor: ID, name, description, format, shape, dtype")
+	f.BoolVar(&o.descriptors, "descriptors", false, "print each heap's flavour, from its packets' headers, and each descriptor: ID, name, description, format, shape, dtype")
 	f.BoolVar(&o.values, "values", false, "print each item's value")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the statistics at the end")
 	f.StringVar(&o.verify, "verify", "", `check the tutorial's data: "random" (step 1) or "constant" (steps 2 and 3)`)

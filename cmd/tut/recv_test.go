@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	step2 "github.com/gospead/tutorial/step2"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -278,6 +280,7 @@ func TestRecvValues(t *testing.T) {
 	sendPackets(t, r.addr, endOfStream(t, 3))
 	r.wait()
 	want := `Received heap 1
+  flavour: SPEAD-64-40
   Descriptor for timestamp (0x1600)
     description: Index of the first sample
     format:      [('u', 40)]
@@ -291,6 +294,7 @@ func TestRecvValues(t *testing.T) {
   timestamp (0x1600) = 0
   adc_samples (0x3300) = [0 0 0 ... 0 0 0]
 Received heap 2
+  flavour: SPEAD-64-40
   timestamp (0x1600) = 1048576
   adc_samples (0x3300) = [1 1 1 ... 1 1 1]
 heaps: 2
@@ -376,6 +380,61 @@ func TestRecvInterrupt(t *testing.T) {
 	for _, want := range []string{"Received heap 2, incomplete: ", " of 1048576 bytes\n", "heaps: 3\n", "incomplete_heaps_flushed: 1\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestRecvVerifyRandomRefusesStep2 feeds --verify random step 2's heaps,
+// whose samples all lie in [-100, 100) but are constant: on a shared
+// machine a receiver must not take another student's stream for step 1's.
+func TestRecvVerifyRandomRefusesStep2(t *testing.T) {
+	r := startRecv(t, "--verify", "random", "--quiet")
+	err := step2.Run(context.Background(), step2.Options{Heaps: 3, Host: "127.0.0.1", Port: int(r.addr.Port()), Out: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.wait()
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", r.code, r.stderr)
+	}
+	for k := range 3 {
+		want := fmt.Sprintf("verify: heap %d: every sample is %d, not random: constant data, as steps 2 and 3 send\n", k+1, k)
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}
+
+// TestRecvDescriptorsShowFlavour checks that --descriptors shows each
+// heap's flavour from its packets' headers: a descriptor that says u48 on
+// heaps sent in SPEAD-64-40 shows 40, heaps in SPEAD-64-48 show 48.
+func TestRecvDescriptorsShowFlavour(t *testing.T) {
+	f48, err := spead.NewFlavour(48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startRecv(t, "--descriptors")
+	ts := spead.Descriptor{ID: 0x1600, Name: "timestamp", Format: []spead.FormatField{{Type: 'u', Bits: 48}}}
+	for cnt, f := range map[uint64]spead.Flavour{1: spead.DefaultFlavour, 2: f48} {
+		h := spead.NewHeap(f)
+		if err := h.AddDescriptor(&ts); err != nil {
+			t.Fatal(err)
+		}
+		h.AddImmediate(0x1600, 0)
+		pkts, err := spead.AppendPackets(nil, h, cnt, 1472)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sendPackets(t, r.addr, pkts)
+	}
+	sendPackets(t, r.addr, endOfStream(t, 3))
+	r.wait()
+	for _, want := range []string{
+		"Received heap 1\n  flavour: SPEAD-64-40\n  Descriptor for timestamp (0x1600)\n",
+		"Received heap 2\n  flavour: SPEAD-64-48\n  Descriptor for timestamp (0x1600)\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
 	}
 }

@@ -47,6 +47,7 @@ var commands = []func() *cobra.Command{
 	newDummyCmd,
 	newBenchCmd,
 	newDocsCmd,
+	newCheckCmd,
 }
 
 // usageError marks an error as misuse of the command line, for exit

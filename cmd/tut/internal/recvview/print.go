@@ -41,6 +41,10 @@ func (p *Printer) Print(h *recv.Heap) {
 		fmt.Fprintf(p.w, "Received heap %d, incomplete: %d of %s bytes\n", h.Cnt, h.Received, lengthString(h.Length))
 	}
 	if p.descriptors {
+		// The flavour is the heap's own, from its packets' headers
+		// (packets of another flavour are dropped as a conflict), not
+		// what any descriptor says.
+		fmt.Fprintf(p.w, "  flavour: %v\n", h.Flavour)
 		ds, err := h.Descriptors()
 		for _, d := range ds {
 			printDescriptor(p.w, &d)

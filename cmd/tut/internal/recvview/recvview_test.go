@@ -2,6 +2,7 @@ package recvview
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -104,6 +105,39 @@ func TestLostRanges(t *testing.T) {
 		}
 		if got := rangesString(lost); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestCheckUniform checks that samples uniform in [-100, 100), as step 1
+// makes them, pass, and that data in range but not uniform there fails.
+func TestCheckUniform(t *testing.T) {
+	const n = 1 << 20
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 2))
+		data := make([]byte, n)
+		for j := range data {
+			data[j] = byte(int8(rng.IntN(200) - 100))
+		}
+		if chi2, ok := checkUniform(data); !ok {
+			t.Errorf("seed %d: uniform samples fail with chi-squared %.0f", seed, chi2)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tt := range []struct {
+		name string
+		gen  func(j int) int
+	}{
+		{"half the range", func(int) int { return rng.IntN(100) }},
+		{"a ramp over 0..99", func(j int) int { return j % 100 }},
+		{"peaked", func(int) int { return (rng.IntN(200)+rng.IntN(200))/2 - 100 }},
+	} {
+		data := make([]byte, n)
+		for j := range data {
+			data[j] = byte(int8(tt.gen(j)))
+		}
+		if chi2, ok := checkUniform(data); ok {
+			t.Errorf("%s: passes with chi-squared %.0f", tt.name, chi2)
 		}
 	}
 }

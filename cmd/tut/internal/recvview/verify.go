@@ -103,6 +103,13 @@ func (v *Verifier) Check(h *recv.Heap) {
 	} else if i, ok := checkRandom(samples.Data); !ok {
 		v.report("heap %d: sample %d is %d, outside [%d, %d)", cnt, i, int8(samples.Data[i]), verifyRandomLow, verifyRandomHigh)
 		return
+	} else if _, ok := checkConstant(samples.Data, samples.Data[0]); ok {
+		v.report("heap %d: every sample is %d, not random: constant data, as steps 2 and 3 send", cnt, int8(samples.Data[0]))
+		return
+	} else if chi2, ok := checkUniform(samples.Data); !ok {
+		v.report("heap %d: the samples are far from uniform in [%d, %d): chi-squared %.0f over %d values, want under %d",
+			cnt, verifyRandomLow, verifyRandomHigh, chi2, verifyRandomHigh-verifyRandomLow, maxChiSquared)
+		return
 	}
 	v.good[cnt] = true
 }
@@ -149,6 +156,30 @@ func checkRandom(data []byte) (int, bool) {
 		}
 	}
 	return 0, true
+}
+
+// maxChiSquared is the largest chi-squared statistic checkUniform takes
+// for uniform samples. Over 200 values (199 degrees of freedom) uniform
+// samples give 199 on average with a standard deviation of 20, so a heap
+// of them passes all but never; data that is uniform over a narrower range
+// (heap after heap in [0, 100), say) or peaked gives thousands or more.
+const maxChiSquared = 400
+
+// checkUniform reports whether samples in [-100, 100) are plausibly
+// uniform there, by Pearson's chi-squared test, and the statistic.
+func checkUniform(data []byte) (float64, bool) {
+	const n = verifyRandomHigh - verifyRandomLow
+	var counts [256]int
+	for _, b := range data {
+		counts[b]++
+	}
+	want := float64(len(data)) / n
+	chi2 := 0.0
+	for v := verifyRandomLow; v < verifyRandomHigh; v++ {
+		d := float64(counts[byte(int8(v))]) - want
+		chi2 += d * d / want
+	}
+	return chi2, chi2 <= maxChiSquared
 }
 
 // Finish reports the heaps that never arrived whole, given the counter of
