@@ -126,7 +126,9 @@ func TestIsExcerpt(t *testing.T) {
 
 // shellCommand matches a command shown in a page: a line in a sh block
 // that starts with "tut ", "go run ./cmd/tut ", or "$ " before either.
-var shellCommand = regexp.MustCompile(`^(?:\$ )?((?:sudo )?(?:ip netns exec \S+ )?(?:tut|go run \./cmd/tut) .*)$`)
+// Under sudo, which resets PATH, pages write tut's full path as
+// "$(go env GOPATH)/bin/tut"; it counts as tut.
+var shellCommand = regexp.MustCompile(`^(?:\$ )?((?:sudo )?(?:ip netns exec \S+ )?(?:tut|"\$\(go env GOPATH\)/bin/tut"|go run \./cmd/tut) .*)$`)
 
 // TestCommandsAreTested checks that every tut command a page shows is run
 // by a testscript in testdata/ (which checks its output), or sits in a
@@ -158,6 +160,7 @@ func TestCommandsAreTested(t *testing.T) {
 				cmd = strings.TrimPrefix(cmd, "sudo ")
 				cmd = regexp.MustCompile(`^ip netns exec \S+ `).ReplaceAllString(cmd, "")
 				cmd = strings.Replace(cmd, "go run ./cmd/tut ", "tut ", 1)
+				cmd = strings.Replace(cmd, `"$(go env GOPATH)/bin/tut" `, "tut ", 1)
 				cmd = strings.TrimSuffix(strings.TrimSpace(cmd), " &")
 				if !strings.Contains(tested, "exec "+cmd) && !strings.Contains(tested, "exitcode 0 "+cmd) &&
 					!strings.Contains(tested, "exitcode 1 "+cmd) && !strings.Contains(tested, "exitcode 2 "+cmd) {
@@ -200,4 +203,26 @@ func TestCIRunsReadmeTestCommand(t *testing.T) {
 		}
 	}
 	t.Errorf(".ci/run does not run README.md's test command %q", cmd)
+}
+
+// TestShellCommandForms checks the forms of a command that
+// TestCommandsAreTested recognises, the sudo form with tut's full path
+// among them.
+func TestShellCommandForms(t *testing.T) {
+	for line, want := range map[string]string{
+		"tut recv --quiet":                                           "tut recv --quiet",
+		"$ go run ./cmd/tut check 2":                                 "go run ./cmd/tut check 2",
+		`sudo "$(go env GOPATH)/bin/tut" bench --runs 3`:             `sudo "$(go env GOPATH)/bin/tut" bench --runs 3`,
+		`sudo ip netns exec tut "$(go env GOPATH)/bin/tut" dummy up`: `sudo ip netns exec tut "$(go env GOPATH)/bin/tut" dummy up`,
+		"go install ./cmd/tut":                                       "",
+	} {
+		m := shellCommand.FindStringSubmatch(line)
+		got := ""
+		if m != nil {
+			got = m[1]
+		}
+		if got != want {
+			t.Errorf("%q: got %q, want %q", line, got, want)
+		}
+	}
 }
