@@ -31,7 +31,7 @@ func BenchmarkPacketGenerator(b *testing.B) {
 					b.Fatal(err)
 				}
 				for g.More() {
-					bufs, _ = g.Next(scratch, bufs[:0])
+					bufs, _, _ = g.Next(scratch, bufs[:0])
 					packets++
 				}
 			}

@@ -43,6 +43,10 @@ type PacketGenerator struct {
 	nextItemOffset int
 }
 
+// ErrNoPacket is returned by [PacketGenerator.Next] when the generator has
+// no packet to give.
+var ErrNoPacket = errors.New("no packet left to generate")
+
 // ErrPacketSize is wrapped by the errors that report a max packet size too
 // small for a heap.
 var ErrPacketSize = errors.New("packet size is too small")
@@ -62,6 +66,9 @@ func NewPacketGenerator(h *Heap, cnt uint64, maxPacketSize int) (*PacketGenerato
 // Reset makes g generate the packets of h, as [NewPacketGenerator] does.
 func (g *PacketGenerator) Reset(h *Heap, cnt uint64, maxPacketSize int) error {
 	*g = PacketGenerator{}
+	if h == nil {
+		return errors.New("nil heap")
+	}
 	if err := h.validate(); err != nil {
 		return err
 	}
@@ -127,8 +134,16 @@ func (g *PacketGenerator) More() bool { return g.payloadOffset < g.payloadSize }
 // (and any padding) into scratch, which must hold at least MaxHeaderSize
 // bytes, and appends the packet's pieces to bufs: first that prefix of
 // scratch, then slices of the items' memory. It returns the extended bufs
-// and the packet's size in bytes. Call it only while More reports true.
-func (g *PacketGenerator) Next(scratch []byte, bufs [][]byte) ([][]byte, int) {
+// and the packet's size in bytes. It returns ErrNoPacket, and bufs as it
+// was, when More reports false: before a successful Reset, after a failed
+// one, or once the heap's packets are all out.
+func (g *PacketGenerator) Next(scratch []byte, bufs [][]byte) ([][]byte, int, error) {
+	if !g.More() {
+		return bufs, 0, ErrNoPacket
+	}
+	if len(scratch) < g.MaxHeaderSize() {
+		return bufs, 0, fmt.Errorf("packet header scratch of %d bytes, %d needed", len(scratch), g.MaxHeaderSize())
+	}
 	h, f := g.h, g.f
 	imm := f.ImmediateSize()
 	if h.RepeatPointers {
@@ -210,7 +225,7 @@ func (g *PacketGenerator) Next(scratch []byte, bufs [][]byte) ([][]byte, int) {
 		}
 		length -= int64(n)
 	}
-	return bufs, size
+	return bufs, size, nil
 }
 
 // zeros is the padding that follows real payload in a packet.
@@ -228,7 +243,10 @@ func AppendPackets(dst [][]byte, h *Heap, cnt uint64, maxPacketSize int) ([][]by
 	var bufs [][]byte
 	for g.More() {
 		var size int
-		bufs, size = g.Next(scratch, bufs[:0])
+		var err error
+		if bufs, size, err = g.Next(scratch, bufs[:0]); err != nil {
+			return dst, err
+		}
 		pkt := make([]byte, 0, size)
 		for _, b := range bufs {
 			pkt = append(pkt, b...)

@@ -381,3 +381,43 @@ func TestPaddingAfterPayload(t *testing.T) {
 		t.Error("no packet carries the item's bytes")
 	}
 }
+
+// TestGeneratorWithoutHeap checks that Next on a generator with no packet
+// to give (never Reset, Reset with a nil heap or a failed Reset, every
+// packet out) and Next with a scratch too small return errors instead of
+// panicking, and leave bufs alone.
+func TestGeneratorWithoutHeap(t *testing.T) {
+	scratch := make([]byte, 1024)
+	check := func(name string, g *PacketGenerator, scratch []byte, want error) {
+		t.Helper()
+		bufs, n, err := g.Next(scratch, nil)
+		if err == nil || (want != nil && !errors.Is(err, want)) {
+			t.Errorf("%s: Next returned %v, want an error (%v)", name, err, want)
+		}
+		if len(bufs) != 0 || n != 0 {
+			t.Errorf("%s: Next returned %d pieces, %d bytes", name, len(bufs), n)
+		}
+	}
+	var g PacketGenerator
+	check("zero generator", &g, scratch, ErrNoPacket)
+	if err := g.Reset(nil, 1, 1472); err == nil {
+		t.Error("Reset accepted a nil heap")
+	}
+	check("nil heap", &g, scratch, ErrNoPacket)
+	if err := g.Reset(&Heap{Items: []Item{{ID: 0}}}, 1, 1472); err == nil {
+		t.Fatal("Reset accepted a NULL item")
+	}
+	check("failed Reset", &g, scratch, ErrNoPacket)
+	h := &Heap{}
+	h.AddImmediate(0x1000, 1)
+	if err := g.Reset(h, 1, 1472); err != nil {
+		t.Fatal(err)
+	}
+	check("short scratch", &g, scratch[:8], nil)
+	for g.More() {
+		if _, _, err := g.Next(scratch, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after the last packet", &g, scratch, ErrNoPacket)
+}

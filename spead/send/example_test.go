@@ -2,6 +2,7 @@ package send_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/netip"
@@ -153,4 +154,33 @@ func ExampleStream_AsyncSendHeaps() {
 	}
 	fmt.Printf("%d heaps in %d batches, %d bytes\n", 10*batchHeaps, 10, total)
 	// Output: 80 heaps in 10 batches, 659840 bytes
+}
+
+// Give a slow drain a deadline. At 10 bytes a second the stream holds
+// the second heap back for over a minute; CloseContext stops waiting
+// when its context ends, and the heap it gave up on fails.
+func ExampleStream_CloseContext() {
+	cfg := send.DefaultConfig()
+	cfg.Rate = 10
+	cfg.BurstSize = 1
+	dest := netip.MustParseAddrPort("127.0.0.1:9")
+	s, err := send.NewUDPStream([]netip.AddrPort{dest}, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := spead.NewHeap(spead.DefaultFlavour)
+	h.AddItem(0x1000, make([]byte, 1000))
+	if _, err := s.SendHeap(context.Background(), h); err != nil {
+		log.Fatal(err) // the first burst goes at once
+	}
+	f := s.AsyncSendHeap(context.Background(), h, nil)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // a deadline that has already passed
+	fmt.Println(s.CloseContext(ctx))
+	_, err = f.Wait()
+	fmt.Println(errors.Is(err, context.Canceled))
+	// Output:
+	// send: closing the stream: heaps left unsent: context canceled
+	// true
 }

@@ -1,6 +1,8 @@
 package send
 
 import (
+	"context"
+	"errors"
 	"math"
 	"time"
 )
@@ -14,9 +16,10 @@ type limiter struct {
 	rate, burstRate float64
 	burstSize       int
 
-	// now and sleep are the clock; tests replace them.
+	// now and sleep are the clock; tests replace them. sleep returns
+	// false, early, if ctx ends or abort is closed first.
 	now   func() time.Time
-	sleep func(time.Duration)
+	sleep func(ctx context.Context, abort <-chan struct{}, d time.Duration) bool
 
 	started    bool
 	start      time.Time // when the first byte went
@@ -40,14 +43,34 @@ func newLimiter(cfg Config) *limiter {
 		burstRate: cfg.Rate * cfg.BurstRateRatio,
 		burstSize: cfg.BurstSize,
 		now:       time.Now,
-		sleep:     time.Sleep,
+		sleep:     sleepContext,
 	}
 }
 
-// wait sleeps, if need be, before bytes more are sent.
-func (l *limiter) wait(bytes int) {
+// sleepContext sleeps for d, or until ctx ends or abort is closed, and
+// reports whether it slept the whole time.
+func sleepContext(ctx context.Context, abort <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-abort:
+		return false
+	}
+}
+
+// errAborted is what wait returns when abort is closed.
+var errAborted = errors.New("the stream was abandoned")
+
+// wait sleeps, if need be, before bytes more are sent. If ctx ends or
+// abort is closed before the bytes are due, it returns ctx's error or
+// errAborted, and the bytes do not count as sent.
+func (l *limiter) wait(ctx context.Context, abort <-chan struct{}, bytes int) error {
 	if l.rate == 0 {
-		return
+		return nil
 	}
 	if !l.started {
 		l.started = true
@@ -63,7 +86,12 @@ func (l *limiter) wait(bytes int) {
 		}
 		now := l.now()
 		if d := target.Sub(now); d >= minSleep {
-			l.sleep(d)
+			if !l.sleep(ctx, abort, d) {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				return errAborted
+			}
 			now = l.now()
 		}
 		// The next burst is timed from when this one was due, not
@@ -80,6 +108,7 @@ func (l *limiter) wait(bytes int) {
 	}
 	l.pending += bytes
 	l.sent += float64(bytes)
+	return nil
 }
 
 // ceilSeconds converts s seconds to a Duration, rounding up so that a

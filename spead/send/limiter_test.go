@@ -1,6 +1,8 @@
 package send
 
 import (
+	"context"
+	"errors"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -19,13 +21,14 @@ type fakeClock struct {
 }
 
 func (c *fakeClock) now() time.Time { return c.t }
-func (c *fakeClock) sleep(d time.Duration) {
-	c.sleeps++
+func (c *fakeClock) sleep(_ context.Context, _ <-chan struct{}, d time.Duration) bool {
+	defer func() { c.sleeps++ }()
 	c.slept = true
 	c.t = c.t.Add(max(d, c.least) + c.oversl)
 	if c.jitter {
 		c.t = c.t.Add(time.Duration(c.rng.IntN(200)) * time.Microsecond)
 	}
+	return true
 }
 
 // TestLimiter runs the limiter on a fake clock, through batches of varied
@@ -76,7 +79,9 @@ func TestLimiter(t *testing.T) {
 			for i := range 5000 {
 				n := 1 + clk.rng.IntN(maxBatchBytes)
 				clk.slept = false
-				l.wait(n)
+				if err := l.wait(context.Background(), nil, n); err != nil {
+					t.Fatal(err)
+				}
 				rel = append(rel, release{clk.t, sent})
 				if clk.slept {
 					// A burst starts now: every byte before it
@@ -126,8 +131,37 @@ func TestLimiter(t *testing.T) {
 func TestLimiterUnlimited(t *testing.T) {
 	l := newLimiter(DefaultConfig())
 	l.now = func() time.Time { t.Fatal("clock read"); return time.Time{} }
-	l.sleep = func(time.Duration) { t.Fatal("slept") }
+	l.sleep = func(context.Context, <-chan struct{}, time.Duration) bool { t.Fatal("slept"); return false }
 	for range 100 {
-		l.wait(9000)
+		if err := l.wait(context.Background(), nil, 9000); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestLimiterEndsWithContext checks that a wait for bytes not due for a
+// million seconds, on the real clock, returns at once with the context's
+// error when the context has ended, or with errAborted when the stream
+// is abandoned, and that the bytes it refused do not count as sent.
+func TestLimiterEndsWithContext(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Rate = 1e-3 // a byte a thousand seconds
+	cfg.BurstSize = 1
+	l := newLimiter(cfg)
+	if err := l.wait(context.Background(), nil, 1000); err != nil {
+		t.Fatal(err) // the first burst goes at once
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := l.wait(ctx, nil, 1000); !errors.Is(err, context.Canceled) {
+		t.Fatalf("wait with a cancelled context: got %v, want context.Canceled", err)
+	}
+	abort := make(chan struct{})
+	close(abort)
+	if err := l.wait(context.Background(), abort, 1000); err != errAborted {
+		t.Fatalf("wait on an abandoned stream: got %v, want errAborted", err)
+	}
+	if l.sent != 1000 {
+		t.Errorf("%.0f bytes counted as sent, want the first 1000 only", l.sent)
 	}
 }

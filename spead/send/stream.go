@@ -100,6 +100,14 @@ type Stream struct {
 	closed bool
 	done   chan struct{}
 
+	// abort is closed when a CloseContext gives up on the drain; the
+	// heaps not yet sent then fail with abortErr.
+	abort     chan struct{}
+	abortOnce sync.Once
+	abortErr  error
+	closeOnce sync.Once
+	closeErr  error
+
 	syncMu  sync.Mutex
 	syncFut Future
 }
@@ -112,6 +120,7 @@ func newStream(w writer, cfg Config) *Stream {
 		places: newInflight(cfg.MaxHeaps),
 		queue:  make(chan request, cfg.MaxHeaps),
 		done:   make(chan struct{}),
+		abort:  make(chan struct{}),
 	}
 	if runtime.GOMAXPROCS(0) > 1 {
 		// Spinning only pays where the waiter has a CPU of its own.
@@ -159,6 +168,10 @@ func (s *Stream) AsyncSendHeapTo(ctx context.Context, h *spead.Heap, dest int, f
 		f = new(Future)
 	}
 	f.start(s.spin)
+	if h == nil {
+		f.finish(0, errors.New("send: nil heap"))
+		return f
+	}
 	s.enqueue(request{ctx: ctx, heap: h, dest: dest, fut: f})
 	return f
 }
@@ -191,15 +204,35 @@ func (s *Stream) enqueue(r request) {
 // then releases the socket. Heaps handed to it afterwards fail with
 // ErrClosed.
 func (s *Stream) Close() error {
+	return s.CloseContext(context.Background())
+}
+
+// CloseContext is Close with a way out of a slow drain: if ctx ends
+// before every heap already handed to the stream has been sent, the heaps
+// not yet sent fail (a heap being sent stops part way, unless a write of
+// its packets is under way), the socket is released, and CloseContext
+// returns an error wrapping ctx's.
+func (s *Stream) CloseContext(ctx context.Context) error {
 	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		<-s.done
-		return nil
+	if !s.closed {
+		s.closed = true
+		close(s.queue)
 	}
-	s.closed = true
-	close(s.queue)
 	s.mu.Unlock()
-	<-s.done
-	return s.w.close()
+	var err error
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+		err = fmt.Errorf("send: closing the stream: heaps left unsent: %w", ctx.Err())
+		s.abortOnce.Do(func() {
+			s.abortErr = fmt.Errorf("the stream was closed before it was sent: %w", ctx.Err())
+			close(s.abort)
+		})
+		<-s.done
+	}
+	s.closeOnce.Do(func() { s.closeErr = s.w.close() })
+	if err != nil {
+		return err
+	}
+	return s.closeErr
 }

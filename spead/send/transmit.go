@@ -1,6 +1,7 @@
 package send
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -68,8 +69,8 @@ func (t *sender) fill() bool {
 		t.groups[0] = t.groups[t.cur]
 		t.groups = t.groups[:1]
 		t.cur = 0
-		if g := &t.groups[0]; g.req.ctx.Err() != nil {
-			g.err = fmt.Errorf("send: %s stopped part way: %w", heapNames(g.first, g.req.len()), g.req.ctx.Err())
+		if g := &t.groups[0]; t.stopped(g.req.ctx) != nil {
+			g.err = fmt.Errorf("send: %s stopped part way: %w", heapNames(g.first, g.req.len()), t.stopped(g.req.ctx))
 			g.done = true
 			t.cur = -1
 		}
@@ -111,7 +112,7 @@ func (t *sender) start(req request) {
 	k := req.len()
 	t.groups = append(t.groups, group{req: req, first: t.cnt, left: k})
 	g := &t.groups[len(t.groups)-1]
-	if err := req.ctx.Err(); err != nil {
+	if err := t.stopped(req.ctx); err != nil {
 		g.err = fmt.Errorf("send: %s not sent: %w", heapNames(t.cnt, k), err)
 		g.done = true
 		return
@@ -150,8 +151,15 @@ func (t *sender) cut() bool {
 			b.scratch = make([]byte, maxBatch*hs)
 		}
 		first := len(b.bufs)
-		var size int
-		b.bufs, size = gen.Next(b.scratch[b.used:b.used+hs], b.bufs)
+		bufs, size, err := gen.Next(b.scratch[b.used:b.used+hs], b.bufs)
+		if err != nil {
+			// Not while More holds and the scratch is MaxHeaderSize.
+			g.err = fmt.Errorf("send: heap %d: %w", g.first+uint64(g.next), err)
+			g.done = true
+			t.cur = -1
+			return true
+		}
+		b.bufs = bufs
 		b.used += hs
 		b.bytes += size
 		b.pkts = append(b.pkts, packet{
@@ -197,7 +205,39 @@ func (t *sender) send() {
 	if len(b.pkts) == 0 {
 		return
 	}
-	t.lim.wait(b.bytes)
+	for len(b.pkts) > 0 {
+		// The limiter waits under the context of the first group in
+		// the batch: if that ends, that group stops, and the rest
+		// wait again; if the stream is abandoned, they all stop.
+		first := &t.groups[b.pkts[0].grp]
+		err := t.lim.wait(first.req.ctx, t.s.abort, b.bytes)
+		if err == nil {
+			break
+		}
+		if err == errAborted {
+			err = t.s.abortErr
+		}
+		err = fmt.Errorf("stopped part way: %w", err)
+		stop := b.pkts[0].grp
+		rest := b.pkts[:0]
+		b.bytes = 0
+		for _, p := range b.pkts {
+			g := &t.groups[p.grp]
+			if p.grp == stop || t.stopped(g.req.ctx) != nil {
+				if g.err == nil {
+					g.err = fmt.Errorf("send: heap %d: %w", p.cnt, err)
+				}
+				g.done = true
+				if t.cur == p.grp {
+					t.cur = -1
+				}
+				continue
+			}
+			rest = append(rest, p)
+			b.bytes += p.size
+		}
+		b.pkts = rest
+	}
 	for len(b.pkts) > 0 {
 		first := &t.groups[b.pkts[0].grp]
 		n, err := t.s.w.write(first.req.ctx, b)
@@ -246,6 +286,20 @@ func (t *sender) complete() {
 		t.s.places.give(g.req.len())
 		g.req.fut.finish(g.n, g.err)
 		g.req = request{} // let the heaps go
+	}
+}
+
+// stopped returns why a heap sent under ctx must stop: ctx's error, or
+// the stream's abandonment, or nil.
+func (t *sender) stopped(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case <-t.s.abort:
+		return t.s.abortErr
+	default:
+		return nil
 	}
 }
 
