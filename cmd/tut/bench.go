@@ -39,6 +39,11 @@ yardstick-2mib sends from 2 MiB (rounded up to whole batches of packets),
 the memory of step 3's two heaps in flight;
 yardstick-split does that with each packet in two pieces of memory, a
 40-byte header and its payload, as spead/send hands them to the kernel.
+heaps-8kib, heaps-64kib and heaps-1mib send heaps of that size to the
+dummy interface (to loopback without it), as spead2's tut_11 sends them:
+built once, refilled, in groups of 512 KiB with one Future each. They
+send as many bytes as step 3, so the rates show what a heap costs beyond
+its bytes.
 
 It runs inside a network namespace of its own, with loopback and the dummy
 interface (an ifb link) up, which the kernel removes when bench ends; nothing
@@ -57,7 +62,9 @@ step 3 and the yardstick to the dummy interface (its MTU raised to 65535)
 and draws MB/s against packet size.
 
 Each case sends the heaps its step sends (100 for steps 1 and 2, 10000 for
-step 3 and the yardstick) unless --heaps says otherwise; the sweep sends
+step 3 and the yardstick, as many bytes in smaller heaps for the heap-size
+cases) unless --heaps says otherwise (for a heap-size case, as many bytes
+as that many 1 MiB heaps); the sweep sends
 2000 a point unless --heaps says otherwise. Progress goes to stderr.`,
 		Example: `  sudo tut bench
   sudo tut bench --runs 9 --json > bench.json

@@ -2,10 +2,15 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
+	"net"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gospead/tutorial/spead"
 )
 
 func TestSummarize(t *testing.T) {
@@ -61,9 +66,9 @@ func TestWriteTable(t *testing.T) {
 	if err := writeTable(&b, testReport()); err != nil {
 		t.Fatal(err)
 	}
-	want := `case         dest   packet   heaps  median MB/s   min MB/s   max MB/s  vs yardstick  vs split
-step3-dummy  dummy    9000      10       600.00     500.00     700.00         0.60x         -
-yardstick    dummy    9000      10      1000.00     800.00    1200.00         1.00x         -
+	want := `case         dest   packet     heap    heaps  median MB/s   min MB/s   max MB/s  vs yardstick  vs split
+step3-dummy  dummy    9000  1048576       10       600.00     500.00     700.00         0.60x         -
+yardstick    dummy    9000  1048576       10      1000.00     800.00    1200.00         1.00x         -
 `
 	if b.String() != want {
 		t.Errorf("writeTable wrote\n%s\nwant\n%s", b.String(), want)
@@ -162,8 +167,8 @@ func TestBenchCases(t *testing.T) {
 		}
 	}
 	for _, c := range benchCases(7, true) {
-		if c.Heaps != 7 {
-			t.Errorf("with --heaps 7, case %s sends %d heaps", c.Name, c.Heaps)
+		if c.Heaps*c.heapSize() != 7*heapBytes {
+			t.Errorf("with --heaps 7, case %s sends %d heaps of %d bytes", c.Name, c.Heaps, c.heapSize())
 		}
 	}
 }
@@ -176,6 +181,84 @@ func TestParseHeaps(t *testing.T) {
 	for _, bad := range []string{"", "packets: 3\n", "heaps: many\n"} {
 		if _, err := parseHeaps(bad); err == nil {
 			t.Errorf("parseHeaps(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+// TestHeapSizeCases checks that bench has a case for each heap size, each
+// sending as many bytes of samples as step 3.
+func TestHeapSizeCases(t *testing.T) {
+	found := map[int]bool{}
+	for _, c := range benchCases(0, true) {
+		if c.HeapSize == 0 {
+			continue
+		}
+		found[c.HeapSize] = true
+		if c.Heaps*c.HeapSize != 10000*heapBytes || c.Dest != toDummy || c.PacketSize != 9000 {
+			t.Errorf("case %s: %d heaps of %d bytes to %s at %d-byte packets, want step 3's bytes to the dummy interface at 9000",
+				c.Name, c.Heaps, c.HeapSize, c.Dest, c.PacketSize)
+		}
+	}
+	for _, size := range []int{8 << 10, 64 << 10, 1 << 20} {
+		if !found[size] {
+			t.Errorf("no case for %d-byte heaps", size)
+		}
+	}
+}
+
+// TestRunHeapSize sends heaps of 8 KiB as a heap-size case does to a
+// loopback socket, and checks what arrives: consecutive heap counters, the
+// descriptors in the first heap only, each heap's timestamp and samples.
+func TestRunHeapSize(t *testing.T) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetReadBuffer(8 << 20)
+	const size, n = 8 << 10, 150 // 64 heaps a group: two whole groups and a part
+	rate, err := runHeapSize(context.Background(), &benchEnv{}, conn.LocalAddr().(*net.UDPAddr).AddrPort(), 9000, size, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rate <= 0 {
+		t.Errorf("rate %v", rate)
+	}
+	buf := make([]byte, 65536)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for i := range n + 1 {
+		m, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		p, err := spead.ParsePacket(buf[:m])
+		if err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if p.HeapCnt != uint64(i+1) {
+			t.Fatalf("packet %d: heap counter %d, want %d", i, p.HeapCnt, i+1)
+		}
+		if i == n {
+			break // the end of the stream
+		}
+		var desc int
+		var ts uint64
+		var data []byte
+		for _, it := range p.Items(nil) {
+			switch it.ID {
+			case spead.DescriptorID:
+				desc++
+			case 0x1600:
+				ts = it.Value
+			case 0x3300:
+				data = it.Data
+			}
+		}
+		if want := map[bool]int{true: 2, false: 0}[i == 0]; desc != want {
+			t.Errorf("heap %d carries %d descriptors, want %d", i+1, desc, want)
+		}
+		if ts != uint64(i*size) || len(data) != size || string(data) != strings.Repeat(string([]byte{byte(i)}), size) {
+			t.Fatalf("heap %d: timestamp %d, %d samples; want %d, %d all equal to %d", i+1, ts, len(data), i*size, size, byte(i))
 		}
 	}
 }

@@ -34,7 +34,8 @@ const (
 type benchCase struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	// Step is the stage that sends, 1 to 3, or 0 for the yardstick.
+	// Step is the stage that sends, 1 to 3, or 0 for the yardstick and
+	// the heap-size cases.
 	Step       int    `json:"step"`
 	Dest       string `json:"dest"`
 	PacketSize int    `json:"packet_size"`
@@ -46,13 +47,26 @@ type benchCase struct {
 	// memory of their own in front of each packet's payload, as
 	// spead/send does; 0 means each message goes as one piece.
 	Split int `json:"split,omitempty"`
+	// HeapSize is, for a heap-size case, the bytes of samples in each
+	// heap, sent as spead2's tut_11 sends them (see runHeapSize); 0 for
+	// the other cases.
+	HeapSize int `json:"heap_size,omitempty"`
 	// Tutorial is what the tutorial page says of this case.
 	Tutorial string `json:"tutorial,omitempty"`
 }
 
+// heapSize returns the bytes of samples in each heap the case sends, or,
+// for a yardstick, the bytes it counts as one heap.
+func (c *benchCase) heapSize() int {
+	if c.HeapSize > 0 {
+		return c.HeapSize
+	}
+	return heapBytes
+}
+
 // benchCases returns the cases tut bench runs, in the order the tutorial
 // makes its claims; heaps, if not 0, replaces each case's number of
-// heaps. Without the dummy interface, the cases that need it are left
+// heaps (for a heap-size case, the heaps that carry as many bytes). Without the dummy interface, the cases that need it are left
 // out and the yardstick sends to loopback instead.
 func benchCases(heaps int, dummy bool) []benchCase {
 	or := func(def int) int {
@@ -99,6 +113,20 @@ func benchCases(heaps int, dummy bool) []benchCase {
 			WorkingSet: 2 * heapBytes, Split: splitHeaderBytes,
 			Description: "yardstick-2mib sending each packet as a 40-byte header and its payload, two pieces of memory as spead/send sends them, to " + where},
 	)
+	// The heap-size cases send as many bytes of samples as step 3 does:
+	// more heaps when they are smaller.
+	tutorial := map[int]string{
+		8 << 10:  "tut-11: 6049 MB/s (C++), 5895 MB/s (Python); tut-10 before batches, 3299 MB/s (C++)",
+		64 << 10: "tut-11: 5566 MB/s (C++), 5594 MB/s (Python)",
+		1 << 20:  "tut-11: 7153 MB/s (C++), 6850 MB/s (Python)",
+	}
+	for _, size := range heapSizes {
+		cases = append(cases, benchCase{Name: heapSizeName(size), Dest: yardDest, PacketSize: step3.DefaultPacketSize,
+			Heaps: or(step3.DefaultHeaps) * (heapBytes / size), HeapSize: size,
+			Description: fmt.Sprintf("heaps of %s of samples to %s, 9000-byte packets, in groups of 512 KiB with one Future each, as spead2's tut_11 sends them",
+				sizeName(size), where),
+			Tutorial: tutorial[size]})
+	}
 	return cases
 }
 
@@ -160,7 +188,9 @@ func (c *benchCase) run(ctx context.Context, env *benchEnv) (runResult, error) {
 		res runResult
 		err error
 	)
-	if c.Step == 0 {
+	if c.HeapSize > 0 {
+		res.rate, err = runHeapSize(ctx, env, dest, c.PacketSize, c.HeapSize, c.Heaps)
+	} else if c.Step == 0 {
 		res.rate, err = runYardstick(ctx, env, dest, c.PacketSize, c.WorkingSet, c.Split, int64(c.Heaps)*heapBytes)
 	} else {
 		res.rate, err = runStep(ctx, env, c.Step, dest, c.PacketSize, c.Heaps)

@@ -138,11 +138,11 @@ func writeTable(w io.Writer, rep *benchReport) error {
 		destW = max(destW, len(r.Dest))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-*s  %-*s  %6s  %6s  %11s  %9s  %9s  %12s  %8s\n",
-		nameW, "case", destW, "dest", "packet", "heaps", "median MB/s", "min MB/s", "max MB/s", "vs yardstick", "vs split")
+	fmt.Fprintf(&b, "%-*s  %-*s  %6s  %7s  %7s  %11s  %9s  %9s  %12s  %8s\n",
+		nameW, "case", destW, "dest", "packet", "heap", "heaps", "median MB/s", "min MB/s", "max MB/s", "vs yardstick", "vs split")
 	for _, r := range rep.Cases {
-		fmt.Fprintf(&b, "%-*s  %-*s  %6d  %6d  %11.2f  %9.2f  %9.2f  %12s  %8s\n",
-			nameW, r.Name, destW, r.Dest, r.PacketSize, r.Heaps, r.Median, r.Min, r.Max,
+		fmt.Fprintf(&b, "%-*s  %-*s  %6d  %7d  %7d  %11.2f  %9.2f  %9.2f  %12s  %8s\n",
+			nameW, r.Name, destW, r.Dest, r.PacketSize, r.heapSize(), r.Heaps, r.Median, r.Min, r.Max,
 			formatRatio(r.Ratio), formatRatio(r.SplitRatio))
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
