@@ -79,7 +79,7 @@ func sendHeapsOfSize(b *testing.B, s *Stream, size, groups, perGroup int) {
 		}
 		st.busy = true
 		for j, h := range st.heaps {
-			h.Items[0].Value = uint64((i + j) * size)
+			h.Items[0].Value = uint64(i+j) * uint64(size)
 			fillConstant(st.samples[j], byte(i+j))
 		}
 		if perGroup == 1 {

@@ -194,7 +194,7 @@ func TestHeapSizeCases(t *testing.T) {
 			continue
 		}
 		found[c.HeapSize] = true
-		if c.Heaps*c.HeapSize != 10000*heapBytes || c.Dest != toDummy || c.PacketSize != 9000 {
+		if int64(c.Heaps)*int64(c.HeapSize) != 10000*heapBytes || c.Dest != toDummy || c.PacketSize != 9000 {
 			t.Errorf("case %s: %d heaps of %d bytes to %s at %d-byte packets, want step 3's bytes to the dummy interface at 9000",
 				c.Name, c.Heaps, c.HeapSize, c.Dest, c.PacketSize)
 		}

@@ -121,7 +121,7 @@ func runHeapSize(ctx context.Context, env *benchEnv, dest netip.AddrPort, packet
 		for k, h := range hs {
 			// The timestamp is the heap's only immediate item; it
 			// follows the descriptors, if any.
-			h.Items[len(h.Items)-2].Value = uint64((i + k) * heapSize)
+			h.Items[len(h.Items)-2].Value = uint64(i+k) * uint64(heapSize)
 			fill(g.samples[k], byte(int8(i+k)))
 		}
 		s.AsyncSendHeaps(ctx, hs, send.Serial, &g.future)
