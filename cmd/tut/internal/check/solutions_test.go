@@ -31,6 +31,17 @@ func TestSolutions(t *testing.T) {
 	if err != nil {
 		t.Skip("no git command to apply the patches:", err)
 	}
+	// The checks' receivers hold whole runs of heaps in their socket
+	// buffers; without root they get no more than net.core.rmem_max, and a
+	// small one loses packets on a busy machine.
+	if os.Geteuid() != 0 {
+		if b, err := os.ReadFile("/proc/sys/net/core/rmem_max"); err == nil {
+			var n int
+			if _, err := fmt.Sscan(string(b), &n); err == nil && n < 64<<20 {
+				t.Skipf("net.core.rmem_max is %d bytes and the test is not root: raise it to 268435456 (as .ci/run does) to run the checks", n)
+			}
+		}
+	}
 	root, err := filepath.Abs("../../../..")
 	if err != nil {
 		t.Fatal(err)
