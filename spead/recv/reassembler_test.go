@@ -3,6 +3,7 @@ package recv
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -317,5 +318,37 @@ func TestLateDuplicateStartsHeap(t *testing.T) {
 	heaps = r.Stop(nil)
 	if len(heaps) != 1 || heaps[0].Cnt != 1 || heaps[0].Complete() || r.Stats().IncompleteHeapsFlushed != 1 {
 		t.Fatalf("after the late copy: %d heaps, stats %+v", len(heaps), r.Stats())
+	}
+}
+
+// TestIncompleteHeapItems checks what an incomplete heap gives: the
+// payload up to the first gap, and the items that lie wholly in it, each
+// ending where the heap says it ends.
+func TestIncompleteHeapItems(t *testing.T) {
+	r := newReassembler(t, nil)
+	ptrs := []uint64{f40.Address(0x1000, 0), f40.Address(0x1001, 4), f40.Address(0x1002, 10), f40.Immediate(0x1003, 7)}
+	heaps, errs := feed(r, [][]byte{
+		rawPacket(f40, 1, 16, 0, ptrs, []byte("abcdefgh")),
+		rawPacket(f40, 1, 16, 12, nil, []byte("mnop")),
+	})
+	if len(errs) != 0 || len(heaps) != 0 {
+		t.Fatal(errs)
+	}
+	heaps = r.Stop(nil)
+	if len(heaps) != 1 || string(heaps[0].Payload) != "abcdefgh" || heaps[0].Received != 12 {
+		t.Fatalf("heaps %+v", heaps)
+	}
+	items, err := heaps[0].Items(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range items {
+		got = append(got, fmt.Sprintf("%#x=%q/%d", it.ID, it.Data, it.Value))
+	}
+	// 0x1001 runs from 4 to 10, past the 8 bytes that arrived in order.
+	want := []string{`0x1000="abcd"/0`, `0x1003=""/7`}
+	if !slices.Equal(got, want) {
+		t.Errorf("items %q, want %q", got, want)
 	}
 }
