@@ -44,6 +44,9 @@ dummy interface (to loopback without it), as spead2's tut_11 sends them:
 built once, refilled, in groups of 512 KiB with one Future each. They
 send as many bytes as step 3, so the rates show what a heap costs beyond
 its bytes.
+yardstick-fresh does step 3's work with no SPEAD library: one goroutine
+fills each 1 MiB heap with int8(i) while another sends the heap before it,
+from two buffers in turn, in yardstick-split's layout.
 
 It runs inside a network namespace of its own, with loopback and the dummy
 interface (an ifb link) up, which the kernel removes when bench ends; nothing
@@ -55,8 +58,9 @@ current namespace, calling each step's Run itself, and says why on stderr.
 The cases alternate, --runs times each, after one short untimed warm-up
 each. The table gives each case's median, least and greatest rate, in MB/s
 of heap data (10^6 bytes a second, as the tutorial counts), its median
-over the yardstick's, and its median over yardstick-split's (the
-yardstick in the layout spead/send hands the kernel). --json prints the
+over yardstick-fresh's (the headline: step 3 against the same work done
+without the library), over the yardstick's, and over yardstick-split's
+(the yardstick in the layout spead/send hands the kernel). --json prints the
 same as JSON. --plot sweeps the packet size from 1472 to 65000 bytes for
 step 3 and the yardstick to the dummy interface (its MTU raised to 65535)
 and draws MB/s against packet size.

@@ -42,6 +42,7 @@ type FreshYardstick struct {
 	batch udpbatch.Batch    // the messages of one batch
 	start [batchPackets]int // the first packet of each message
 	done  bool              // Close has been called
+	stale bool              // skip the fill (a benchmark's control)
 }
 
 // NewFreshYardstick opens a socket as [NewYardstick] does, with the same
@@ -90,7 +91,9 @@ func (f *FreshYardstick) SendHeaps(n int) (int64, error) {
 		if first != nil {
 			break
 		}
-		fill(f.bufs[k], i)
+		if !f.stale {
+			fill(f.bufs[k], i)
+		}
 		f.busy[k] = true
 		f.ready <- i
 		total += int64(f.heapBytesOnWire())

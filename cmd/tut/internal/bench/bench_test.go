@@ -66,9 +66,9 @@ func TestWriteTable(t *testing.T) {
 	if err := writeTable(&b, testReport()); err != nil {
 		t.Fatal(err)
 	}
-	want := `case         dest   packet     heap    heaps  median MB/s   min MB/s   max MB/s  vs yardstick  vs split
-step3-dummy  dummy    9000  1048576       10       600.00     500.00     700.00         0.60x         -
-yardstick    dummy    9000  1048576       10      1000.00     800.00    1200.00         1.00x         -
+	want := `case         dest   packet     heap    heaps  median MB/s   min MB/s   max MB/s  vs fresh  vs yardstick  vs split
+step3-dummy  dummy    9000  1048576       10       600.00     500.00     700.00         -         0.60x         -
+yardstick    dummy    9000  1048576       10      1000.00     800.00    1200.00         -         1.00x         -
 `
 	if b.String() != want {
 		t.Errorf("writeTable wrote\n%s\nwant\n%s", b.String(), want)
@@ -86,8 +86,8 @@ func TestWriteTableWithoutYardstick(t *testing.T) {
 	if err := writeTable(&b, rep); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(strings.TrimSpace(b.String()), " -         -") {
-		t.Errorf("without a yardstick both ratios should be -:\n%s", b.String())
+	if !strings.HasSuffix(strings.TrimSpace(b.String()), " -             -         -") {
+		t.Errorf("without a yardstick every ratio should be -:\n%s", b.String())
 	}
 }
 
@@ -123,6 +123,28 @@ func TestSplitRatio(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "0.60x     0.75x\n") {
 		t.Errorf("the table lacks step 3's two ratios:\n%s", b.String())
+	}
+}
+
+// TestFreshRatio checks the first ratio column: each case over
+// yardstick-fresh, the headline ratio.
+func TestFreshRatio(t *testing.T) {
+	rep := testReport()
+	rep.Cases = append(rep.Cases, newCaseResult(
+		benchCase{Name: "yardstick-fresh", Step: 0, Dest: toDummy, PacketSize: 9000, Heaps: 10, Split: 40, Fresh: true},
+		[]runResult{{rate: 700}, {rate: 800}, {rate: 900}}))
+	setRatios(rep.Cases)
+	for i, want := range []float64{0.75, 1.25, 1} {
+		if got := rep.Cases[i].FreshRatio; math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s: ratio to yardstick-fresh %v, want %v", rep.Cases[i].Name, got, want)
+		}
+	}
+	var b bytes.Buffer
+	if err := writeTable(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "700.00     0.75x         0.60x         -\n") {
+		t.Errorf("the table lacks step 3's ratio to yardstick-fresh:\n%s", b.String())
 	}
 }
 

@@ -51,6 +51,10 @@ type benchCase struct {
 	// heap, sent as spead2's tut_11 sends them (see runHeapSize); 0 for
 	// the other cases.
 	HeapSize int `json:"heap_size,omitempty"`
+	// Fresh is, for a yardstick, whether it does step 3's work: each
+	// heap filled on one goroutine while another sends the heap before
+	// it (sendtest.FreshYardstick).
+	Fresh bool `json:"fresh,omitempty"`
 	// Tutorial is what the tutorial page says of this case.
 	Tutorial string `json:"tutorial,omitempty"`
 }
@@ -112,6 +116,9 @@ func benchCases(heaps int, dummy bool) []benchCase {
 		benchCase{Name: "yardstick-split", Step: 0, Dest: yardDest, PacketSize: step3.DefaultPacketSize, Heaps: or(step3.DefaultHeaps),
 			WorkingSet: 2 * heapBytes, Split: splitHeaderBytes,
 			Description: "yardstick-2mib sending each packet as a 40-byte header and its payload, two pieces of memory as spead/send sends them, to " + where},
+		benchCase{Name: "yardstick-fresh", Step: 0, Dest: yardDest, PacketSize: step3.DefaultPacketSize, Heaps: or(step3.DefaultHeaps),
+			Split: splitHeaderBytes, Fresh: true,
+			Description: "step 3's work with no SPEAD library: 1 MiB heaps filled with int8(i) on one goroutine while another sends the heap before, two buffers in turn, each packet a 40-byte header and its payload, to " + where},
 	)
 	// The heap-size cases send as many bytes of samples as step 3 does:
 	// more heaps when they are smaller.
@@ -188,11 +195,14 @@ func (c *benchCase) run(ctx context.Context, env *benchEnv) (runResult, error) {
 		res runResult
 		err error
 	)
-	if c.HeapSize > 0 {
+	switch {
+	case c.HeapSize > 0:
 		res.rate, err = runHeapSize(ctx, env, dest, c.PacketSize, c.HeapSize, c.Heaps)
-	} else if c.Step == 0 {
+	case c.Step == 0 && c.Fresh:
+		res.rate, err = runFreshYardstick(ctx, env, dest, c.PacketSize, c.Split, c.Heaps)
+	case c.Step == 0:
 		res.rate, err = runYardstick(ctx, env, dest, c.PacketSize, c.WorkingSet, c.Split, int64(c.Heaps)*heapBytes)
-	} else {
+	default:
 		res.rate, err = runStep(ctx, env, c.Step, dest, c.PacketSize, c.Heaps)
 	}
 	if err != nil {
@@ -330,4 +340,35 @@ func runYardstick(ctx context.Context, env *benchEnv, dest netip.AddrPort, packe
 	}
 	elapsed := time.Since(start)
 	return float64(sent) / elapsed.Seconds() / 1e6, nil
+}
+
+// freshChunk is how many heaps the fresh yardstick sends between looks at
+// its context.
+const freshChunk = 64
+
+// runFreshYardstick sends heaps 1 MiB heaps of packetSize-byte packets to
+// dest with a sendtest.FreshYardstick made inside the environment, and
+// returns the rate in MB/s of heap data, as step 3 counts it.
+func runFreshYardstick(ctx context.Context, env *benchEnv, dest netip.AddrPort, packetSize, split, heaps int) (float64, error) {
+	var y *sendtest.FreshYardstick
+	err := env.do(func() error {
+		var err error
+		y, err = sendtest.NewFreshYardstick(dest, packetSize, split, heapBytes)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	defer y.Close()
+	start := time.Now()
+	for sent := 0; sent < heaps; sent += freshChunk {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if _, err := y.SendHeaps(min(heaps-sent, freshChunk)); err != nil {
+			return 0, err
+		}
+	}
+	elapsed := time.Since(start)
+	return float64(heaps) * heapBytes / elapsed.Seconds() / 1e6, nil
 }

@@ -50,6 +50,11 @@ type caseResult struct {
 	// socket emptied as fast as it can be (a little over 1 when nothing
 	// was lost), heaps received whole over heaps sent for tut recv.
 	Delivered []float64 `json:"delivered,omitempty"`
+	// FreshRatio is the case's median over the median of
+	// yardstick-fresh, which does step 3's work with the system calls
+	// spead/send makes and no SPEAD library: the headline ratio; 0 if
+	// yardstick-fresh did not run.
+	FreshRatio float64 `json:"ratio_to_yardstick_fresh,omitempty"`
 	// Ratio is the case's median over the yardstick's median; 0 if the
 	// yardstick did not run.
 	Ratio float64 `json:"ratio_to_yardstick,omitempty"`
@@ -100,18 +105,23 @@ func newCaseResult(c benchCase, runs []runResult) caseResult {
 
 // setRatios fills in each case's ratio to the median of the yardstick
 // (the one that sends from a single batch, as the issue defines it) and
-// to that of yardstick-split, where they ran.
+// to those of yardstick-split and yardstick-fresh, where they ran.
 func setRatios(results []caseResult) {
-	var yard, split float64
+	var yard, split, fresh float64
 	for _, r := range results {
 		switch r.Name {
 		case "yardstick":
 			yard = r.Median
 		case "yardstick-split":
 			split = r.Median
+		case "yardstick-fresh":
+			fresh = r.Median
 		}
 	}
 	for i := range results {
+		if fresh > 0 {
+			results[i].FreshRatio = results[i].Median / fresh
+		}
 		if yard > 0 {
 			results[i].Ratio = results[i].Median / yard
 		}
@@ -138,12 +148,12 @@ func writeTable(w io.Writer, rep *benchReport) error {
 		destW = max(destW, len(r.Dest))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-*s  %-*s  %6s  %7s  %7s  %11s  %9s  %9s  %12s  %8s\n",
-		nameW, "case", destW, "dest", "packet", "heap", "heaps", "median MB/s", "min MB/s", "max MB/s", "vs yardstick", "vs split")
+	fmt.Fprintf(&b, "%-*s  %-*s  %6s  %7s  %7s  %11s  %9s  %9s  %8s  %12s  %8s\n",
+		nameW, "case", destW, "dest", "packet", "heap", "heaps", "median MB/s", "min MB/s", "max MB/s", "vs fresh", "vs yardstick", "vs split")
 	for _, r := range rep.Cases {
-		fmt.Fprintf(&b, "%-*s  %-*s  %6d  %7d  %7d  %11.2f  %9.2f  %9.2f  %12s  %8s\n",
+		fmt.Fprintf(&b, "%-*s  %-*s  %6d  %7d  %7d  %11.2f  %9.2f  %9.2f  %8s  %12s  %8s\n",
 			nameW, r.Name, destW, r.Dest, r.PacketSize, r.heapSize(), r.Heaps, r.Median, r.Min, r.Max,
-			formatRatio(r.Ratio), formatRatio(r.SplitRatio))
+			formatRatio(r.FreshRatio), formatRatio(r.Ratio), formatRatio(r.SplitRatio))
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("writing the table: %w", err)
