@@ -57,6 +57,24 @@ one), incomplete_heaps_evicted and incomplete_heaps_flushed (the
 incomplete ones among them), packets, bytes, largest_packet and bad_packets,
 then bad_packets.REASON for each reason packets were dropped.
 
+Memory follows the bytes that arrive, not the heap lengths packets claim:
+the payload the receiver holds stays under
+
+  (3*MAX_HEAPS + 2) * min(MAX_HEAP_LENGTH, 2*W) bytes
+
+where MAX_HEAPS and MAX_HEAP_LENGTH are --max-heaps and --max-heap-length
+and W is the most payload that has arrived for any one heap: 28 MiB with
+the defaults and the tutorial's 1 MiB heaps, 896 MiB at worst, on top of
+the socket buffer (--buffer-size). --values keeps at most 1024 items
+holding 128 MiB of values between them; a value it drops, or cannot
+decode, is shown as its size and one line saying why. Long arrays are
+shown numpy style, first and last three elements around "…".
+
+Everything a sender controls (names, descriptions, formats, dtypes,
+strings, errors that quote them) is printed as is when it is printable,
+and otherwise quoted with Go's escapes, as in "a\x1b[2J", so that no
+control byte reaches the terminal.
+
 --verify checks the tutorial's data: data heap k (heap counter k+1) has
 timestamp k*1048576 and 1048576 samples, all equal to int8(k) for
 "constant" (steps 2 and 3) or, for "random" (step 1), all in [-100, 100)

@@ -292,11 +292,11 @@ func TestRecvValues(t *testing.T) {
     shape:       (1048576,)
     dtype:       {'shape': (1048576,), 'fortran_order': False, 'descr': 'i1'}
   timestamp (0x1600) = 0
-  adc_samples (0x3300) = [0 0 0 ... 0 0 0]
+  adc_samples (0x3300) = [0 0 0 … 0 0 0]
 Received heap 2
   flavour: SPEAD-64-40
   timestamp (0x1600) = 1048576
-  adc_samples (0x3300) = [1 1 1 ... 1 1 1]
+  adc_samples (0x3300) = [1 1 1 … 1 1 1]
 heaps: 2
 `
 	if r.code != 0 || !strings.HasPrefix(r.stdout, want) {

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gospead/tutorial/spead"
 	"github.com/gospead/tutorial/spead/recv"
@@ -50,7 +51,7 @@ func (p *Printer) Print(h *recv.Heap) {
 			printDescriptor(p.w, &d)
 		}
 		if err != nil {
-			fmt.Fprintf(p.w, "  bad descriptor: %v\n", err)
+			printError(p.w, "bad descriptor", err)
 		}
 	}
 	if !p.values {
@@ -67,7 +68,12 @@ func (p *Printer) Print(h *recv.Heap) {
 			continue
 		}
 		if it, ok := p.group.ByID(raw.ID); ok && named[raw.ID] {
-			fmt.Fprintf(p.w, "  %s (%#x) = %s\n", it.Name, it.ID, formatValue(it.Value))
+			if it.Err != nil {
+				// Dropped or not decoded: say why, in one line.
+				fmt.Fprintf(p.w, "  %s (%#x) = [%d bytes, not shown: %s]\n", Escape(it.Name), it.ID, len(raw.Data), Escape(it.Err.Error()))
+			} else {
+				fmt.Fprintf(p.w, "  %s (%#x) = %s\n", Escape(it.Name), it.ID, formatValue(it.Value))
+			}
 		} else if raw.Immediate {
 			fmt.Fprintf(p.w, "  %#x = %d\n", raw.ID, raw.Value)
 		} else {
@@ -75,7 +81,29 @@ func (p *Printer) Print(h *recv.Heap) {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(p.w, "  undecoded: %v\n", err)
+		printError(p.w, "undecoded", err)
+	}
+}
+
+// Escape returns s as it may be shown on a terminal: s itself if every
+// rune of it is printable (strconv.IsPrint) and valid UTF-8, otherwise s
+// quoted with Go's escapes (strconv.Quote), so that no control byte from
+// the network (ESC, CR, BEL, backspace, DEL, C1 controls) or invalid
+// UTF-8 reaches the terminal.
+func Escape(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// printError prints err, a line for each line of it (errors.Join puts
+// one error a line), each escaped.
+func printError(w io.Writer, what string, err error) {
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		fmt.Fprintf(w, "  %s: %s\n", what, Escape(line))
 	}
 }
 
@@ -89,13 +117,13 @@ func lengthString(n int64) string {
 
 // printDescriptor prints a descriptor in the manner of spead2_recv.
 func printDescriptor(w io.Writer, d *spead.Descriptor) {
-	fmt.Fprintf(w, "  Descriptor for %s (%#x)\n", d.Name, d.ID)
-	fmt.Fprintf(w, "    description: %s\n", d.Description)
+	fmt.Fprintf(w, "  Descriptor for %s (%#x)\n", Escape(d.Name), d.ID)
+	fmt.Fprintf(w, "    description: %s\n", Escape(d.Description))
 	fields := make([]string, len(d.Format))
 	for i, ff := range d.Format {
 		fields[i] = ff.String()
 	}
-	fmt.Fprintf(w, "    format:      [%s]\n", strings.Join(fields, ", "))
+	fmt.Fprintf(w, "    format:      [%s]\n", Escape(strings.Join(fields, ", ")))
 	shape := d.Shape
 	if len(shape) == 0 && d.DType != "" {
 		if h, err := spead.ParseNumpyHeader(d.DType); err == nil {
@@ -103,7 +131,7 @@ func printDescriptor(w io.Writer, d *spead.Descriptor) {
 		}
 	}
 	fmt.Fprintf(w, "    shape:       %s\n", shapeString(shape))
-	fmt.Fprintf(w, "    dtype:       %s\n", d.DType)
+	fmt.Fprintf(w, "    dtype:       %s\n", Escape(d.DType))
 }
 
 // shapeString writes a shape as a Python tuple, with ? for a variable
@@ -132,14 +160,20 @@ const (
 
 // formatValue formats an item value: numbers in decimal, strings quoted,
 // arrays space-separated in brackets and abbreviated as numpy does, as in
-// [1 1 1 ... 1 1 1].
+// [1 1 1 … 1 1 1], records included.
 func formatValue(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return "None"
 	case string:
 		return strconv.Quote(v)
-	case []any: // a record
+	case []any:
+		if len(v) > 0 {
+			if _, ok := v[0].([]any); ok {
+				break // an array of records: abbreviated below
+			}
+		}
+		// A record.
 		parts := make([]string, len(v))
 		for i, f := range v {
 			parts[i] = formatValue(f)
@@ -157,7 +191,7 @@ func formatValue(v any) string {
 		for i := range summaryEdge {
 			add(i)
 		}
-		parts = append(parts, "...")
+		parts = append(parts, "…")
 		for i := n - summaryEdge; i < n; i++ {
 			add(i)
 		}

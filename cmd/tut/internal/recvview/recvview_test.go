@@ -23,9 +23,10 @@ func TestFormatValue(t *testing.T) {
 		{nil, "None"},
 		{[]uint64{1, 2, 3}, "[1 2 3]"},
 		{[]int8{}, "[]"},
-		{long, "[-1 1 1 ... 1 1 1]"},
+		{long, "[-1 1 1 … 1 1 1]"},
 		{make([]uint8, 1000), "[" + strings.TrimSpace(strings.Repeat("0 ", 1000)) + "]"},
 		{[]any{uint64(1), true}, "(1, true)"},
+		{records(350_000), "[(0, 1) (1, 0) (2, 1) … (349997, 0) (349998, 1) (349999, 0)]"},
 		{float64(0.5), "0.5"},
 	} {
 		if got := formatValue(tc.v); got != tc.want {
@@ -140,4 +141,58 @@ func TestCheckUniform(t *testing.T) {
 			t.Errorf("%s: passes with chi-squared %.0f", tt.name, chi2)
 		}
 	}
+}
+
+// TestVerifySummaryAfterManyProblems checks that Finish prints its summary
+// lines however many problems came before: a stream whose only heap is
+// the end, at counter 100, has 99 lost heaps, and a stream that never
+// ends after more problems than are reported one by one still says so.
+func TestVerifySummaryAfterManyProblems(t *testing.T) {
+	var out bytes.Buffer
+	v := NewVerifier("constant", &out)
+	if n := v.Finish(100, true); n != 99 {
+		t.Errorf("Finish = %d problems, want 99", n)
+	}
+	if !strings.Contains(out.String(), "99 heaps lost: 1-99") {
+		t.Errorf("no summary of the lost heaps:\n%s", out.String())
+	}
+
+	out.Reset()
+	v = NewVerifier("constant", &out)
+	v.maxCnt = 30
+	for cnt := range uint64(30) {
+		v.seen[cnt+1] = true
+		v.report("heap %d: problem", cnt+1)
+	}
+	v.Finish(0, false)
+	if !strings.Contains(out.String(), "the end of the stream never arrived") {
+		t.Errorf("no line for the missing end:\n%s", out.String())
+	}
+}
+
+func TestEscape(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"adc_samples", "adc_samples"},
+		{"Index of the first sample", "Index of the first sample"},
+		{"µs ±5 °C", "µs ±5 °C"},
+		{"", ""},
+		{"a\x1b[2Jb", `"a\x1b[2Jb"`},
+		{"\r\a\b\x7f\t\n", `"\r\a\b\x7f\t\n"`},
+		{"c1\u009b", `"c1\u009b"`},
+		{"bad\xff", `"bad\xff"`},
+	} {
+		if got := Escape(tc.in); got != tc.want {
+			t.Errorf("Escape(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+// records returns n two-field records, as DecodeValue gives an array of
+// them.
+func records(n int) []any {
+	v := make([]any, n)
+	for i := range v {
+		v[i] = []any{uint64(i), uint64(1 - i%2)}
+	}
+	return v
 }

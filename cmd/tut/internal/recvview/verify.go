@@ -42,10 +42,22 @@ func NewVerifier(mode string, w io.Writer) *Verifier {
 func (v *Verifier) report(format string, args ...any) {
 	v.problems++
 	if v.problems <= verifyMaxReports {
-		fmt.Fprintf(v.w, "tut recv: verify: "+format+"\n", args...)
+		v.print(format, args...)
 	} else if v.problems == verifyMaxReports+1 {
-		fmt.Fprintf(v.w, "tut recv: verify: more problems; only the count follows\n")
+		v.print("more problems; only the count follows, and the summary")
 	}
+}
+
+// summarize records n problems and prints their summary, whatever the
+// count of problems before.
+func (v *Verifier) summarize(n uint64, format string, args ...any) {
+	v.problems += int(min(n, 1<<30))
+	v.print(format, args...)
+}
+
+// print prints one line of the verifier's, escaped.
+func (v *Verifier) print(format string, args ...any) {
+	fmt.Fprintf(v.w, "tut recv: verify: %s\n", Escape(fmt.Sprintf(format, args...)))
 }
 
 // Check checks one data heap.
@@ -197,18 +209,17 @@ func (v *Verifier) Finish(endCnt uint64, ended bool) int {
 		last = max(last, endCnt-1)
 	}
 	if last < verifyFirstHeapCnt {
-		v.report("no data heaps received")
+		v.summarize(1, "no data heaps received")
 		return v.problems
 	}
 	if lost, n := lostRanges(v.seen, verifyFirstHeapCnt, last); n > 0 {
-		v.problems += int(min(n, 1<<30)) - 1
-		v.report("%d heaps lost: %s", n, rangesString(lost))
+		v.summarize(n, "%d heaps lost: %s", n, rangesString(lost))
 	}
 	if !ended {
 		// Without the end-of-stream heap there is no telling how
 		// many heaps were sent, so heaps lost after the last one
 		// seen would go unnoticed.
-		v.report("the end of the stream never arrived: heaps after %d may be lost", last)
+		v.summarize(1, "the end of the stream never arrived: heaps after %d may be lost", last)
 	}
 	return v.problems
 }
