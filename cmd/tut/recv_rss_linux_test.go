@@ -120,7 +120,7 @@ func (r *rssRun) finish(t *testing.T) (stats string, peak int64) {
 	if !ok || ru.Maxrss == 0 {
 		t.Skip("the kernel reports no peak resident set")
 	}
-	return b.String(), ru.Maxrss * 1024 // kilobytes on Linux
+	return b.String(), int64(ru.Maxrss) * 1024 // kilobytes on Linux
 }
 
 // TestRecvRSSClaimedLengths floods a tut recv with default limits with
