@@ -64,6 +64,9 @@ func runStageTo(ctx context.Context, step int, opts options, ls []*listener) (*r
 	for _, l := range ls {
 		l.start(idle)
 	}
+	if pace {
+		opts.Progress = paced(ctx, opts.Progress, ls)
+	}
 	var out bytes.Buffer
 	opts.Host = ls[0].addr.Addr().String()
 	opts.Port = int(ls[0].addr.Port())
@@ -86,6 +89,60 @@ func runStageTo(ctx context.Context, step int, opts options, ls []*listener) (*r
 		r.caps = append(r.caps, c)
 	}
 	return r, nil
+}
+
+// pace makes runStageTo hold a stage back until its listeners keep up;
+// tests turn it off to show what it prevents.
+var pace = true
+
+// paceQuiet is how long pacing waits for a listener that reads nothing
+// while its queue is not empty, before it lets the stage go on.
+const paceQuiet = 2 * time.Second
+
+// paced returns a progress function for a stage sending to ls: after
+// progress, if not nil, has seen the report, it blocks until every
+// listener has read everything queued for it, so that a listener on a busy
+// machine never falls so far behind that its socket buffer overflows. The
+// stage reports after each Wait, when the heaps it reports sent are
+// already in the listeners' queues; a report therefore waits at most for
+// the heaps still in flight. It gives up waiting when the context ends, a
+// listener stops, or a listener reads nothing for paceQuiet: pacing only
+// ever slows a stage, it never fails one.
+func paced(ctx context.Context, progress func(int, int), ls []*listener) func(int, int) {
+	return func(sent, total int) {
+		if progress != nil {
+			progress(sent, total)
+		}
+		for _, l := range ls {
+			l.drain(ctx)
+		}
+	}
+}
+
+// drain waits until the listener has read everything in its socket's
+// receive queue, it stops, ctx ends, or it reads nothing for paceQuiet.
+// Where the queue cannot be seen, it returns at once.
+func (l *listener) drain(ctx context.Context) {
+	lastCount, lastChange := l.count.Load(), time.Now()
+	for {
+		n, ok := queued(l.conn)
+		if !ok || n == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.done:
+			return
+		case <-time.After(100 * time.Microsecond):
+		}
+		now := time.Now()
+		if c := l.count.Load(); c != lastCount {
+			lastCount, lastChange = c, now
+		} else if now.Sub(lastChange) > paceQuiet {
+			return
+		}
+	}
 }
 
 // lossHint is the hint for heaps that arrived incomplete.

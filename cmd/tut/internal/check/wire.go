@@ -15,9 +15,14 @@ import (
 	"github.com/gospead/tutorial/spead/send/sendtest"
 )
 
-// receiveBuffer is the socket buffer a listener asks for: enough for every
-// packet of the few heaps a check sends, however slowly it reads.
-const receiveBuffer = 256 << 20
+// receiveBuffer is the socket buffer a listener asks for: room for every
+// packet of the few heaps a check sends; the pacing in runStageTo keeps
+// the listener from needing all of it.
+var receiveBuffer = 256 << 20
+
+// readHook, if not nil, runs after each datagram the listener reads; tests
+// use it to make the listener slow.
+var readHook func()
 
 // arrival is one datagram as it arrived.
 type arrival struct {
@@ -124,6 +129,9 @@ func (l *listener) start(idle time.Duration) {
 			l.ended = l.ended || end
 			l.mu.Unlock()
 			l.count.Add(1)
+			if readHook != nil {
+				readHook()
+			}
 			if end {
 				return
 			}
