@@ -3,7 +3,8 @@
 // A [Stream] takes heaps, cuts them into packets with
 // spead.PacketGenerator and hands the packets to the kernel from a
 // goroutine of its own. Heaps leave in the order
-// they were submitted, with heap counters 1, 2, 3 and so on. At most
+// they were submitted, with heap counters 1, 2, 3 and so on unless
+// [Stream.SetCntSequence] chose another start and step. At most
 // Config.MaxHeaps heaps are in flight at once: a send that finds them all
 // taken waits for one to finish, or for its context to end.
 //

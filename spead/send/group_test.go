@@ -169,7 +169,8 @@ func TestGroupSharesWrites(t *testing.T) {
 }
 
 // TestGroupRefused checks the groups a stream refuses at once, and that
-// they take no heap counters.
+// they take no heap counters, while a group queued and then failed uses
+// its counters up, as in spead2.
 func TestGroupRefused(t *testing.T) {
 	w := &fakeWriter{eps: 1}
 	cfg := DefaultConfig()
@@ -205,8 +206,8 @@ func TestGroupRefused(t *testing.T) {
 	}
 	if sent := w.sent(); len(sent) != 1 {
 		t.Fatalf("%d packets sent, want 1", len(sent))
-	} else if pkt, _ := spead.ParsePacket(sent[0].data); pkt.HeapCnt != 1 {
-		t.Errorf("the heap after the refused groups has counter %d, want 1", pkt.HeapCnt)
+	} else if pkt, _ := spead.ParsePacket(sent[0].data); pkt.HeapCnt != 3 {
+		t.Errorf("the heap after the refused groups and the failed group of two has counter %d, want 3", pkt.HeapCnt)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"runtime"
 	"sync"
 	"time"
@@ -26,6 +27,9 @@ type request struct {
 	dest  int
 	mode  GroupMode
 	fut   *Future
+	// cnt and step give the heaps' counters: heap i of the request
+	// takes cnt + i*step, masked to its flavour's heap address bits.
+	cnt, step uint64
 }
 
 // len returns how many heaps r holds.
@@ -49,8 +53,8 @@ type packet struct {
 	first, end int
 	size       int
 	dest       int
-	grp        int    // the group it belongs to: an index into the sender's groups
-	cnt        uint64 // its heap counter
+	grp        int // the group it belongs to: an index into the sender's groups
+	heap       int // its heap: an index into the group's heaps
 }
 
 // batch is the packets a writer sends in one go, and the memory behind
@@ -91,7 +95,8 @@ type writer interface {
 // order their sends were called.
 type Stream struct {
 	cfg    Config
-	spin   time.Duration // how long waiters spin: cfg.WaitSpin, or 0
+	eps    []netip.AddrPort // the destinations, if the stream has addresses
+	spin   time.Duration    // how long waiters spin: cfg.WaitSpin, or 0
 	w      writer
 	places *inflight
 	queue  chan request
@@ -108,6 +113,12 @@ type Stream struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	// tailMu orders the queue: a request takes its counters and its
+	// place in the queue under it, as spead2's tail_mutex does.
+	tailMu sync.Mutex
+	next   uint64 // the counter of the next heap queued
+	step   uint64 // added to next after each heap
+
 	syncMu  sync.Mutex
 	syncFut Future
 }
@@ -121,6 +132,8 @@ func newStream(w writer, cfg Config) *Stream {
 		queue:  make(chan request, cfg.MaxHeaps),
 		done:   make(chan struct{}),
 		abort:  make(chan struct{}),
+		next:   1,
+		step:   1,
 	}
 	if runtime.GOMAXPROCS(0) > 1 {
 		// Spinning only pays where the waiter has a CPU of its own.
@@ -196,8 +209,35 @@ func (s *Stream) enqueue(r request) {
 		f.finish(0, ErrClosed)
 		return
 	}
+	// The queue has room: each request in it holds at least one of the
+	// MaxHeaps places, and the queue holds MaxHeaps requests.
+	s.tailMu.Lock()
+	r.cnt, r.step = s.next, s.step
+	s.next += uint64(k) * s.step
 	s.queue <- r
+	s.tailMu.Unlock()
 	s.mu.RUnlock()
+}
+
+// SetCntSequence makes the next heap handed to the stream take heap
+// counter next, and each heap after it the counter before plus step, as
+// spead2's set_cnt_sequence does; a new stream counts 1, 2, 3 and so on.
+// Counters are masked to the heap's flavour's heap address bits (40 by
+// default), so they wrap. Keeping them distinct from those of other
+// senders to the same receiver is the caller's affair: two senders may,
+// for example, take odd and even counters with steps of 2. A heap takes
+// its counter when it is queued, so one that then fails still uses it up;
+// a send refused before it is queued (closed stream, bad destination, no
+// place in flight before its context ended) takes none. SetCntSequence
+// returns an error, and changes nothing, if step is 0.
+func (s *Stream) SetCntSequence(next, step uint64) error {
+	if step == 0 {
+		return errors.New("send: a heap counter step of 0")
+	}
+	s.tailMu.Lock()
+	s.next, s.step = next, step
+	s.tailMu.Unlock()
+	return nil
 }
 
 // Close waits for every heap already handed to the stream to be sent,

@@ -17,7 +17,6 @@ func (s *Stream) run() {
 	t := &sender{
 		s:    s,
 		lim:  newLimiter(s.cfg),
-		cnt:  1,
 		maxN: s.cfg.MaxPacketSize,
 		cur:  -1,
 	}
@@ -35,7 +34,6 @@ func (s *Stream) run() {
 type sender struct {
 	s    *Stream
 	lim  *limiter
-	cnt  uint64 // the next heap counter
 	maxN int
 
 	b      batch
@@ -49,13 +47,12 @@ type sender struct {
 
 // group is a request the sender has taken from the queue.
 type group struct {
-	req   request
-	first uint64 // the heap counter of its first heap
-	next  int    // the heap whose packet is cut next
-	left  int    // heaps with packets still to cut
-	n     int64  // bytes on the wire
-	err   error
-	done  bool // cut to the end, or failed
+	req  request
+	next int   // the heap whose packet is cut next
+	left int   // heaps with packets still to cut
+	n    int64 // bytes on the wire
+	err  error
+	done bool // cut to the end, or failed
 }
 
 // fill cuts packets into the batch until it holds maxBatch packets or the
@@ -70,7 +67,7 @@ func (t *sender) fill() bool {
 		t.groups = t.groups[:1]
 		t.cur = 0
 		if g := &t.groups[0]; t.stopped(g.req.ctx) != nil {
-			g.err = fmt.Errorf("send: %s stopped part way: %w", heapNames(g.first, g.req.len()), t.stopped(g.req.ctx))
+			g.err = t.s.heapError(&g.req, g.next, fmt.Errorf("stopped part way: %w", t.stopped(g.req.ctx)))
 			g.done = true
 			t.cur = -1
 		}
@@ -110,10 +107,10 @@ func (t *sender) fill() bool {
 // cannot be sent. A failed group takes no counters.
 func (t *sender) start(req request) {
 	k := req.len()
-	t.groups = append(t.groups, group{req: req, first: t.cnt, left: k})
+	t.groups = append(t.groups, group{req: req, left: k})
 	g := &t.groups[len(t.groups)-1]
 	if err := t.stopped(req.ctx); err != nil {
-		g.err = fmt.Errorf("send: %s not sent: %w", heapNames(t.cnt, k), err)
+		g.err = t.s.heapError(&req, 0, err)
 		g.done = true
 		return
 	}
@@ -122,14 +119,13 @@ func (t *sender) start(req request) {
 		t.links = make([]int, k)
 	}
 	for i := range k {
-		if err := t.gens[i].Reset(req.at(i), t.cnt+uint64(i), t.maxN); err != nil {
-			g.err = fmt.Errorf("send: heap %d: %w", t.cnt+uint64(i), err)
+		if err := t.gens[i].Reset(req.at(i), req.counter(i), t.maxN); err != nil {
+			g.err = t.s.heapError(&req, i, err)
 			g.done = true
 			return
 		}
 		t.links[i] = (i + 1) % k
 	}
-	t.cnt += uint64(k)
 	t.cur = len(t.groups) - 1
 }
 
@@ -154,7 +150,7 @@ func (t *sender) cut() bool {
 		bufs, size, err := gen.Next(b.scratch[b.used:b.used+hs], b.bufs)
 		if err != nil {
 			// Not while More holds and the scratch is MaxHeaderSize.
-			g.err = fmt.Errorf("send: heap %d: %w", g.first+uint64(g.next), err)
+			g.err = t.s.heapError(&g.req, g.next, err)
 			g.done = true
 			t.cur = -1
 			return true
@@ -164,7 +160,7 @@ func (t *sender) cut() bool {
 		b.bytes += size
 		b.pkts = append(b.pkts, packet{
 			first: first, end: len(b.bufs), size: size,
-			dest: g.req.dest, grp: t.cur, cnt: g.first + uint64(g.next),
+			dest: g.req.dest, grp: t.cur, heap: g.next,
 		})
 		if g.req.mode == RoundRobin {
 			if !gen.More() {
@@ -225,7 +221,7 @@ func (t *sender) send() {
 			g := &t.groups[p.grp]
 			if p.grp == stop || t.stopped(g.req.ctx) != nil {
 				if g.err == nil {
-					g.err = fmt.Errorf("send: heap %d: %w", p.cnt, err)
+					g.err = t.s.heapError(&g.req, p.heap, err)
 				}
 				g.done = true
 				if t.cur == p.grp {
@@ -251,15 +247,15 @@ func (t *sender) send() {
 		// The write waited for room in the socket's buffer under the
 		// context of the first group in the batch: if that ended, it
 		// is that group that stops, wherever the write was.
-		bad, cnt := b.pkts[sent].grp, b.pkts[sent].cnt
+		bad, heap := b.pkts[sent].grp, b.pkts[sent].heap
 		if ctxErr := first.req.ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-			bad, cnt = b.pkts[0].grp, first.first+uint64(first.next)
+			bad, heap = b.pkts[0].grp, first.next
 			err = fmt.Errorf("stopped part way: %w", err)
 		}
 		g := &t.groups[bad]
 		// Packets that went before the error are on the wire with
 		// this group's counters, which no later heap reuses.
-		g.err = fmt.Errorf("send: heap %d: %w", cnt, err)
+		g.err = t.s.heapError(&g.req, heap, err)
 		g.done = true
 		if t.cur == bad {
 			t.cur = -1
@@ -303,10 +299,11 @@ func (t *sender) stopped(ctx context.Context) error {
 	}
 }
 
-// heapNames names the k heaps with counters from first on, for errors.
-func heapNames(first uint64, k int) string {
-	if k == 1 {
-		return fmt.Sprintf("heap %d", first)
+// counter returns the counter of heap i of r.
+func (r *request) counter(i int) uint64 {
+	f := r.at(i).Flavour
+	if f == (spead.Flavour{}) {
+		f = spead.DefaultFlavour
 	}
-	return fmt.Sprintf("heaps %d to %d", first, first+uint64(k)-1)
+	return (r.cnt + uint64(i)*r.step) & f.MaxValue()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -50,7 +51,9 @@ func newUDPStream(endpoints []netip.AddrPort, cfg Config, kind writerKind) (*Str
 	if err != nil {
 		return nil, err
 	}
-	return newStream(w, cfg), nil
+	s := newStream(w, cfg)
+	s.eps = slices.Clone(endpoints)
+	return s, nil
 }
 
 // listenFor opens an unconnected UDP socket able to reach every endpoint,
@@ -73,19 +76,23 @@ func listenFor(endpoints []netip.AddrPort, bufferSize int) (*net.UDPConn, error)
 	return conn, nil
 }
 
-// wrapSendError gives EMSGSIZE a message that says what to do, and
-// otherwise adds the destination.
+// wrapSendError gives EMSGSIZE a message that says what to do. The
+// destination is the stream's to add (HeapError), so a *net.OpError, which
+// names it, gives way to its cause.
 func wrapSendError(err error, size int, dest netip.AddrPort) error {
+	if op, ok := err.(*net.OpError); ok {
+		err = op.Err
+	}
 	if errors.Is(err, syscall.EMSGSIZE) {
 		ip := "IP"
 		overhead := 28 // IPv4 and UDP headers
 		if dest.Addr().Unmap().Is6() {
 			ip, overhead = "IPv6", 48
 		}
-		return fmt.Errorf("sending to %v: a %d-byte packet exceeds the path MTU (%s and UDP headers add %d bytes, so the MTU must be at least %d); lower the max packet size: %w",
-			dest, size, ip, overhead, size+overhead, err)
+		return fmt.Errorf("a %d-byte packet exceeds the path MTU (%s and UDP headers add %d bytes, so the MTU must be at least %d); lower the max packet size: %w",
+			size, ip, overhead, size+overhead, err)
 	}
-	return fmt.Errorf("sending to %v: %w", dest, err)
+	return err
 }
 
 // isTransient reports errors that mean a packet was lost rather than that
