@@ -26,33 +26,35 @@ const DefaultWaitSpin = 200 * time.Microsecond
 // MaxWaitSpin is the longest WaitSpin a Config may ask for.
 const MaxWaitSpin = 10 * time.Millisecond
 
-// Config is a stream's configuration, fixed before the stream exists. Start
-// from [DefaultConfig] and change what you need; [Config.Validate] checks
-// it, and every stream constructor calls Validate.
+// Config is a stream's configuration, fixed before the stream exists. A
+// zero field means its default, as each field says, so Config{Rate: 10e6}
+// is a valid configuration; [DefaultConfig] spells the defaults out.
+// [Config.Validate] checks a configuration, and every stream constructor
+// calls it.
 type Config struct {
 	// MaxPacketSize is the largest packet to send, in bytes, counting the
 	// SPEAD header, item pointers and payload but not the IP and UDP
 	// headers (28 bytes more over IPv4). As in spead2 it is rounded down
-	// to a multiple of 8.
+	// to a multiple of 8. 0 means DefaultMaxPacketSize.
 	MaxPacketSize int
 	// Rate is the transmit rate in bytes per second, SPEAD overhead
 	// included; 0 means as fast as possible.
 	Rate float64
 	// MaxHeaps is how many heaps may be in flight: handed to the stream
-	// and not yet sent.
+	// and not yet sent. 0 means DefaultMaxHeaps.
 	MaxHeaps int
 	// BurstSize is how many bytes may be sent back to back before the
-	// rate limit is applied.
+	// rate limit is applied; 0 means DefaultBurstSize.
 	BurstSize int
 	// BurstRateRatio is how much faster than Rate the stream may send to
-	// catch up after falling behind.
+	// catch up after falling behind; 0 means DefaultBurstRateRatio.
 	BurstRateRatio float64
 	// BufferSize is the socket send buffer to ask for, in bytes; 0 means
 	// DefaultBufferSize. The system may grant less.
 	BufferSize int
 	// WaitSpin is how long Future.Wait stays awake checking whether its
 	// heap has gone, yielding the CPU between checks, before it sleeps; 0
-	// means sleep at once. An awake waiter spares the sender the cost of
+	// means sleep at once (DefaultConfig sets DefaultWaitSpin). An awake waiter spares the sender the cost of
 	// waking it and costs an otherwise idle CPU; it sleeps at once if
 	// another thread wants that CPU. With GOMAXPROCS 1, Wait never spins.
 	// A waiter locked to its OS thread pays two thread switches a Wait:
@@ -75,8 +77,10 @@ func DefaultConfig() Config {
 }
 
 // Validate reports the first field that holds an invalid value, with the
-// range it allows.
+// range it allows. Zero fields are valid: they mean the defaults.
 func (c *Config) Validate() error {
+	d := c.withDefaults()
+	c = &d
 	if c.MaxPacketSize < spead.MinPacketSize || c.MaxPacketSize > spead.MaxUDPPayload {
 		return fmt.Errorf("send config: MaxPacketSize %d is outside %d to %d (the SPEAD prefix and a pointer, up to the UDP maximum)",
 			c.MaxPacketSize, spead.MinPacketSize, spead.MaxUDPPayload)
@@ -88,7 +92,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("send config: MaxHeaps %d is outside 1 to %d", c.MaxHeaps, 1<<20)
 	}
 	if c.BurstSize < 0 {
-		return fmt.Errorf("send config: BurstSize %d must be 0 or more bytes", c.BurstSize)
+		return fmt.Errorf("send config: BurstSize %d must be 0 (DefaultBurstSize) or more bytes", c.BurstSize)
 	}
 	if c.BurstRateRatio < 1 || math.IsNaN(c.BurstRateRatio) || math.IsInf(c.BurstRateRatio, 0) {
 		return fmt.Errorf("send config: BurstRateRatio %v must be finite and at least 1", c.BurstRateRatio)
@@ -100,6 +104,27 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("send config: BufferSize %d must be 0 (DefaultBufferSize) or more bytes", c.BufferSize)
 	}
 	return nil
+}
+
+// withDefaults returns c with its zero fields set to their defaults.
+func (c *Config) withDefaults() Config {
+	d := *c
+	if d.MaxPacketSize == 0 {
+		d.MaxPacketSize = DefaultMaxPacketSize
+	}
+	if d.MaxHeaps == 0 {
+		d.MaxHeaps = DefaultMaxHeaps
+	}
+	if d.BurstSize == 0 {
+		d.BurstSize = DefaultBurstSize
+	}
+	if d.BurstRateRatio == 0 {
+		d.BurstRateRatio = DefaultBurstRateRatio
+	}
+	if d.BufferSize == 0 {
+		d.BufferSize = DefaultBufferSize
+	}
+	return d
 }
 
 // bufferSize returns the send buffer to ask for.

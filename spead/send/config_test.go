@@ -1,6 +1,7 @@
 package send
 
 import (
+	"context"
 	"math"
 	"net/netip"
 	"strings"
@@ -22,18 +23,20 @@ func TestConfigValidate(t *testing.T) {
 		{"packet size minimum", func(c *Config) { c.MaxPacketSize = spead.MinPacketSize }, nil},
 		{"packet size maximum", func(c *Config) { c.MaxPacketSize = spead.MaxUDPPayload }, nil},
 		{"packet size too small", func(c *Config) { c.MaxPacketSize = spead.MinPacketSize - 1 }, []string{"MaxPacketSize", "outside 56 to 65507"}},
-		{"packet size zero", func(c *Config) { c.MaxPacketSize = 0 }, []string{"MaxPacketSize 0", "56 to 65507"}},
+		{"packet size zero", func(c *Config) { c.MaxPacketSize = 0 }, nil},
 		{"packet size over UDP", func(c *Config) { c.MaxPacketSize = 65508 }, []string{"MaxPacketSize 65508", "56 to 65507"}},
 		{"rate", func(c *Config) { c.Rate = 1e9 }, nil},
 		{"rate negative", func(c *Config) { c.Rate = -1 }, []string{"Rate -1", "0 (unlimited) or a finite positive"}},
 		{"rate NaN", func(c *Config) { c.Rate = math.NaN() }, []string{"Rate NaN"}},
 		{"rate infinite", func(c *Config) { c.Rate = math.Inf(1) }, []string{"Rate +Inf"}},
 		{"heaps one", func(c *Config) { c.MaxHeaps = 1 }, nil},
-		{"heaps zero", func(c *Config) { c.MaxHeaps = 0 }, []string{"MaxHeaps 0", "outside 1 to 1048576"}},
+		{"heaps zero", func(c *Config) { c.MaxHeaps = 0 }, nil},
+		{"heaps negative", func(c *Config) { c.MaxHeaps = -1 }, []string{"MaxHeaps -1", "outside 1 to 1048576"}},
 		{"heaps too many", func(c *Config) { c.MaxHeaps = 1<<20 + 1 }, []string{"MaxHeaps 1048577", "1 to 1048576"}},
 		{"burst zero", func(c *Config) { c.BurstSize = 0 }, nil},
-		{"burst negative", func(c *Config) { c.BurstSize = -1 }, []string{"BurstSize -1", "0 or more"}},
+		{"burst negative", func(c *Config) { c.BurstSize = -1 }, []string{"BurstSize -1", "0 (DefaultBurstSize) or more"}},
 		{"burst ratio one", func(c *Config) { c.BurstRateRatio = 1 }, nil},
+		{"burst ratio zero", func(c *Config) { c.BurstRateRatio = 0 }, nil},
 		{"burst ratio below one", func(c *Config) { c.BurstRateRatio = 0.5 }, []string{"BurstRateRatio 0.5", "at least 1"}},
 		{"burst ratio NaN", func(c *Config) { c.BurstRateRatio = math.NaN() }, []string{"BurstRateRatio NaN", "finite"}},
 		{"burst ratio infinite", func(c *Config) { c.BurstRateRatio = math.Inf(1) }, []string{"BurstRateRatio +Inf", "finite"}},
@@ -69,6 +72,27 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestZeroConfig checks that zero fields mean the defaults, as in the
+// rest of Go: a Config with only a Rate makes a stream whose Config is
+// DefaultConfig's but for the Rate and WaitSpin, and it sends.
+func TestZeroConfig(t *testing.T) {
+	conn, ep := listen(t)
+	s, err := NewUDPStream([]netip.AddrPort{ep}, Config{Rate: 10e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	want := DefaultConfig()
+	want.Rate, want.WaitSpin = 10e6, 0
+	if got := s.Config(); got != want {
+		t.Errorf("Config: got %+v, want %+v", got, want)
+	}
+	if _, err := s.SendHeap(context.Background(), spead.EndOfStream(spead.DefaultFlavour)); err != nil {
+		t.Fatal(err)
+	}
+	readPackets(t, conn, 1)
 }
 
 // TestNewUDPStreamEndpoints checks the endpoint list's limits.

@@ -39,6 +39,7 @@ func newUDPStream(endpoints []netip.AddrPort, cfg Config, kind writerKind) (*Str
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
 	if len(endpoints) == 0 {
 		return nil, errors.New("send: no endpoints")
 	}
