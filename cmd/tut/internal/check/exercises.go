@@ -198,7 +198,7 @@ func checkFlavour(ctx context.Context) (string, error) {
 		return "", fail("keep the descriptors on the first heap.", "heap 1 carries no descriptor for the timestamp (0x1600)")
 	}
 	if len(d.Format) != 1 || d.Format[0] != (spead.FormatField{Type: 'u', Bits: 48}) {
-		return "", fail("describe the timestamp with the new flavour's HeapAddressBits().", "the timestamp's descriptor says %v, want [u48]", formatString(d.Format))
+		return "", fail("describe the timestamp with the new flavour's HeapAddressBits().", "the timestamp's descriptor says %v, want [('u', 48)]", formatString(d.Format))
 	}
 	if err := verifyConstant(hs); err != nil {
 		return "", err
@@ -292,7 +292,7 @@ func checkThirdItem(ctx context.Context) (string, error) {
 	}
 	bits := spead.DefaultFlavour.HeapAddressBits()
 	if len(d.Format) != 1 || d.Format[0] != (spead.FormatField{Type: 'u', Bits: bits}) {
-		return "", fail("as wide as a heap address: describe it as the timestamp is.", "n_samples is described as %s, want [u%d]", formatString(d.Format), bits)
+		return "", fail("as wide as a heap address: describe it as the timestamp is.", "n_samples is described as %s, want [('u', %d)]", formatString(d.Format), bits)
 	}
 	for k, h := range hs {
 		if k > 0 {
