@@ -316,7 +316,7 @@ func checkThirdItem(ctx context.Context) (string, error) {
 	if err := verifyConstant(hs); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("n_samples is described as [u%d] on heap 1 and is an immediate %d in all %d heaps", bits, chunk, n), nil
+	return fmt.Sprintf("n_samples is described as [('u', %d)] on heap 1 and is an immediate %d in all %d heaps", bits, chunk, n), nil
 }
 
 // Exercise 5: sample j of heap i is int8(i+j).
