@@ -20,11 +20,10 @@ const (
 	// DefaultMaxPacketSize is the largest datagram accepted, as in
 	// spead2's UDP reader: room for 9000-byte packets and then some.
 	DefaultMaxPacketSize = 9200
-	// DefaultBufferSize is the socket receive buffer asked for: 32 MiB.
-	// Linux charges about twice the payload for each queued packet, and
-	// at loopback this project's sender bursts at 2 GB/s, faster than one
-	// receiving thread; 32 MiB rides out the 100 MiB of step 2 where
-	// spead2's default of 8 MiB does not.
+	// DefaultBufferSize is the socket receive buffer asked for: 32 MiB,
+	// four times spead2's default, because Linux charges about twice the
+	// payload for each queued packet and a sender at loopback can outrun
+	// one receiving thread (docs/internals.md has the measurements).
 	DefaultBufferSize = 32 << 20
 	// DefaultBatchSize is how many datagrams one system call may read.
 	DefaultBatchSize = 64
