@@ -272,11 +272,7 @@ func parity(k int) string {
 // unsigned integer as wide as a heap address, immediate in every heap.
 func checkThirdItem(ctx context.Context) (string, error) {
 	const n = 3
-	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
-	if err != nil {
-		return "", err
-	}
-	hs, err := wantData(r.caps[0], n)
+	hs, err := runData(ctx, 2, n)
 	if err != nil {
 		return "", err
 	}
@@ -322,11 +318,7 @@ func checkThirdItem(ctx context.Context) (string, error) {
 // Exercise 5: sample j of heap i is int8(i+j).
 func checkRamp(ctx context.Context) (string, error) {
 	const n = 4
-	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
-	if err != nil {
-		return "", err
-	}
-	hs, err := wantData(r.caps[0], n)
+	hs, err := runData(ctx, 2, n)
 	if err != nil {
 		return "", err
 	}
@@ -446,11 +438,7 @@ func checkJumboMTU(ctx context.Context) (string, error) {
 // none.
 func checkDescriptorsAgain(ctx context.Context) (string, error) {
 	const n = 21
-	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
-	if err != nil {
-		return "", err
-	}
-	hs, err := wantData(r.caps[0], n)
+	hs, err := runData(ctx, 2, n)
 	if err != nil {
 		return "", err
 	}
@@ -483,11 +471,7 @@ func checkDescriptorsAgain(ctx context.Context) (string, error) {
 // pointers.
 func checkRepeatPointers(ctx context.Context) (string, error) {
 	const n = 3
-	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
-	if err != nil {
-		return "", err
-	}
-	hs, err := wantData(r.caps[0], n)
+	hs, err := runData(ctx, 2, n)
 	if err != nil {
 		return "", err
 	}
@@ -514,11 +498,7 @@ func checkRepeatPointers(ctx context.Context) (string, error) {
 // refused: the task asks for big-endian.
 func checkInt16(ctx context.Context) (string, error) {
 	const n = 3
-	r, err := runStage(ctx, 2, options{Heaps: n}, nil)
-	if err != nil {
-		return "", err
-	}
-	hs, err := wantData(r.caps[0], n)
+	hs, err := runData(ctx, 2, n)
 	if err != nil {
 		return "", err
 	}

@@ -166,11 +166,7 @@ func (m *depthMeter) progress(sent, total int) {
 // its timestamp and samples.
 func checkBuildOnce(ctx context.Context) (string, error) {
 	const n = 10
-	r, err := runStage(ctx, 3, options{Heaps: n}, nil)
-	if err != nil {
-		return "", err
-	}
-	hs, err := wantData(r.caps[0], n)
+	hs, err := runData(ctx, 3, n)
 	if err != nil {
 		return "", err
 	}

@@ -145,6 +145,17 @@ func (l *listener) drain(ctx context.Context) {
 	}
 }
 
+// runData runs stage step for n data heaps against one listener and
+// returns them in order, whole, with the end of the stream after them
+// (see wantData).
+func runData(ctx context.Context, step, n int) ([]*heap, error) {
+	r, err := runStage(ctx, step, options{Heaps: n}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return wantData(r.caps[0], n)
+}
+
 // lossHint is the hint for heaps that arrived incomplete.
 const lossHint = "if the stage is right, the check's receiver lost packets: on a busy machine run the check again; without root, raise net.core.rmem_max (sudo sysctl -w net.core.rmem_max=268435456)."
 
