@@ -60,8 +60,9 @@ type Config struct {
 	// [Stream.BufferSize] says how much that is.
 	BufferSize int
 	// BatchSize is how many datagrams a [Stream] reads per system call.
-	// Their buffers, BatchSize times MaxPacketSize+1 bytes (64 KiB
-	// with UDP GRO), are allocated once.
+	// Their buffers, BatchSize times MaxPacketSize+1 bytes, are
+	// allocated once. With UDP GRO a datagram holds up to 64 KiB of
+	// packets, and a read takes at most 4 of them (256 KiB).
 	BatchSize int
 	// IdleTimeout, if positive, ends [Stream.Next] with [ErrIdle] after
 	// that long without a packet.

@@ -14,6 +14,14 @@ import (
 // packets.
 const groBufferSize = 1 << 16
 
+// groBatchSize is the most GRO datagrams one read takes. The kernel
+// copies them into the buffers and the reassembler copies them out
+// again at once; at 4 datagrams (256 KiB) the second copy still finds
+// them in the CPU's cache. With 64 (4 MiB) it did not, and a receiver
+// of step 3 at loopback lost heaps that spead2_recv kept; see
+// docs/internals.md.
+const groBatchSize = 4
+
 // batchReader reads up to a batch of datagrams per recvmmsg call. Where
 // the kernel allows it the socket uses UDP GRO: packets that a sender
 // handed over as one GSO message (as this project's sender does) arrive
@@ -41,6 +49,7 @@ func newBatchReader(conn *net.UDPConn, n, size int) (*batchReader, error) {
 	rc.Control(func(fd uintptr) { b.gro = udpbatch.EnableGRO(int(fd)) })
 	if b.gro {
 		size = max(size, groBufferSize)
+		n = min(n, groBatchSize)
 	}
 	oobSize := udpbatch.GROControlSpace
 	b.size = size

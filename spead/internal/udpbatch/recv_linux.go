@@ -24,7 +24,12 @@ func EnableGRO(fd int) bool {
 // unix.EAGAIN when nothing is queued; it never waits.
 func Recv(fd uintptr, msgs []unix.Mmsghdr) (int, syscall.Errno) {
 	for {
-		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&msgs[0])),
+		// A raw system call, which keeps the P, as Conn.Send does: with
+		// MSG_DONTWAIT recvmmsg never sleeps for packets, it only
+		// copies what is queued, and an ordinary call that copies for
+		// longer than 20µs lets the runtime hand the P to another
+		// thread, which costs two context switches per batch.
+		n, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&msgs[0])),
 			uintptr(len(msgs)), unix.MSG_DONTWAIT, 0, 0)
 		if errno != unix.EINTR {
 			return int(n), errno
