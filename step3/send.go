@@ -157,8 +157,12 @@ func Run(ctx context.Context, opts Options) error {
 		st.heap.AddItem(adcSamplesDesc.ID, st.samples)
 		stream.AsyncSendHeap(ctx, &st.heap, &st.future)
 		if old != nil {
+			// The error of a heap that failed names the heap, by
+			// the counter the stream gave it (1 for the first, as a
+			// receiver sees it), and where it was going, so we
+			// return it as it is rather than number it again.
 			if _, err := old.future.Wait(); err != nil {
-				return fmt.Errorf("sending heap %d: %w", i-1, err)
+				return err
 			}
 			if opts.Progress != nil {
 				opts.Progress(i, nHeaps)
@@ -167,7 +171,7 @@ func Run(ctx context.Context, opts Options) error {
 		old = st
 	}
 	if _, err := old.future.Wait(); err != nil {
-		return fmt.Errorf("sending heap %d: %w", nHeaps-1, err)
+		return err
 	}
 	if opts.Progress != nil {
 		opts.Progress(nHeaps, nHeaps)
@@ -183,7 +187,7 @@ func Run(ctx context.Context, opts Options) error {
 	var end spead.Heap
 	end.AddEnd()
 	if _, err := stream.SendHeap(ctx, &end); err != nil {
-		return fmt.Errorf("sending the end of the stream: %w", err)
+		return fmt.Errorf("the end of the stream: %w", err)
 	}
 
 	rate := float64(chunkSize) * float64(nHeaps) / elapsed.Seconds() / 1e6
