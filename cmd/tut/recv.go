@@ -52,10 +52,12 @@ where on stderr, as "tut recv: listening on 127.0.0.1:8888".
 
 At the end of the stream, or on Ctrl-C, or after --timeout without packets,
 it prints statistics, one "name: value" a line: heaps (data heaps, whole
-or incomplete, as spead2_recv counts them; the end-of-stream heap is not
-one), incomplete_heaps_evicted and incomplete_heaps_flushed (the
-incomplete ones among them), packets, bytes, largest_packet and bad_packets,
-then bad_packets.REASON for each reason packets were dropped.
+or incomplete, as spead2's statistic counts them; the end-of-stream heap
+is not one), heaps.complete (those that arrived whole, the number
+spead2_recv reports as received), incomplete_heaps_evicted and
+incomplete_heaps_flushed (the rest: incomplete heaps, by why they were
+handed out), packets, bytes, largest_packet and bad_packets, then
+bad_packets.REASON for each reason packets were dropped.
 
 Memory follows the bytes that arrive, not the heap lengths packets claim:
 the payload the receiver holds stays under

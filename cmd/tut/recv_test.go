@@ -177,7 +177,7 @@ func TestRecvVerifyConstant(t *testing.T) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
-	for _, want := range []string{"heaps: 3\n", "incomplete_heaps_evicted: 0\n", "incomplete_heaps_flushed: 0\n", "largest_packet: 1472\n", "bad_packets: 0\n"} {
+	for _, want := range []string{"heaps: 3\n", "heaps.complete: 3\n", "incomplete_heaps_evicted: 0\n", "incomplete_heaps_flushed: 0\n", "largest_packet: 1472\n", "bad_packets: 0\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
@@ -377,7 +377,7 @@ func TestRecvInterrupt(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Received heap 2, incomplete: ", " of 1048576 bytes\n", "heaps: 3\n", "incomplete_heaps_flushed: 1\n"} {
+	for _, want := range []string{"Received heap 2, incomplete: ", " of 1048576 bytes\n", "heaps: 3\n", "heaps.complete: 2\n", "incomplete_heaps_flushed: 1\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out.String())
 		}

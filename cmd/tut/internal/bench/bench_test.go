@@ -196,11 +196,13 @@ func TestBenchCases(t *testing.T) {
 }
 
 func TestParseHeaps(t *testing.T) {
-	stats := "heaps: 42\nincomplete_heaps_evicted: 0\npackets: 4900\n"
-	if got, err := parseHeaps(stats); err != nil || got != 42 {
-		t.Errorf("parseHeaps(%q) = %d, %v; want 42", stats, got, err)
+	// Of 42 heaps, 40 arrived whole: the fraction tut bench shows is of
+	// whole heaps.
+	stats := "heaps: 42\nheaps.complete: 40\nincomplete_heaps_evicted: 2\npackets: 4900\n"
+	if got, err := parseHeaps(stats); err != nil || got != 40 {
+		t.Errorf("parseHeaps(%q) = %d, %v; want 40", stats, got, err)
 	}
-	for _, bad := range []string{"", "packets: 3\n", "heaps: many\n"} {
+	for _, bad := range []string{"", "packets: 3\n", "heaps: 3\n", "heaps.complete: many\n"} {
 		if _, err := parseHeaps(bad); err == nil {
 			t.Errorf("parseHeaps(%q) succeeded, want an error", bad)
 		}

@@ -92,7 +92,7 @@ func (r *tutRecv) waitListening() error {
 
 // finish waits for tut recv to end, at the end of the stream or after
 // recvIdleTimeout without packets, and returns the data heaps it
-// received.
+// received whole.
 func (r *tutRecv) finish() (int, error) {
 	<-r.done
 	if r.err != nil {
@@ -115,11 +115,13 @@ func (r *tutRecv) stop() {
 	}
 }
 
-// parseHeaps finds the line "heaps: N" in tut recv's statistics.
+// parseHeaps finds the line "heaps.complete: N" in tut recv's
+// statistics: the heaps that arrived whole ("heaps: N" counts incomplete
+// ones too).
 func parseHeaps(stats string) (int, error) {
 	sc := bufio.NewScanner(strings.NewReader(stats))
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "heaps: "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), "heaps.complete: "); ok {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil {
 				return 0, fmt.Errorf("statistics line %q: %w", sc.Text(), err)
@@ -127,5 +129,5 @@ func parseHeaps(stats string) (int, error) {
 			return n, nil
 		}
 	}
-	return 0, errors.New("no \"heaps:\" line in its statistics")
+	return 0, errors.New("no \"heaps.complete:\" line in its statistics")
 }

@@ -203,9 +203,23 @@ func formatValue(v any) string {
 	return "[" + strings.Join(parts, " ") + "]"
 }
 
-// PrintStats prints the statistics, one "name: value" a line.
+// PrintStats prints the statistics, one "name: value" a line, in the
+// order of recv.Stats.List. After "heaps", which counts incomplete heaps
+// too, as spead2's statistic does, comes "heaps.complete": the part of
+// them that arrived whole, the number spead2_recv reports as received.
+// The rest are the incomplete heaps, evicted or flushed.
 func PrintStats(w io.Writer, st recv.Stats) {
 	for _, s := range st.List() {
 		fmt.Fprintf(w, "%s: %d\n", s.Name, s.Value)
+		if s.Name == "heaps" {
+			fmt.Fprintf(w, "heaps.complete: %d\n", completeHeaps(st))
+		}
 	}
+}
+
+// completeHeaps returns how many of the heaps st counts arrived whole.
+// Only heaps still under construction are incomplete, and they leave
+// the stream evicted or flushed, each counted once.
+func completeHeaps(st recv.Stats) uint64 {
+	return st.Heaps - st.IncompleteHeapsEvicted - st.IncompleteHeapsFlushed
 }

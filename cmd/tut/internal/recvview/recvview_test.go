@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/gospead/tutorial/spead/recv"
 )
 
 func TestFormatValue(t *testing.T) {
@@ -195,4 +197,26 @@ func records(n int) []any {
 		v[i] = []any{uint64(i), uint64(1 - i%2)}
 	}
 	return v
+}
+
+// TestPrintStats checks that the statistics say, in a line of their own,
+// how many of the heaps counted arrived whole.
+func TestPrintStats(t *testing.T) {
+	var out bytes.Buffer
+	st := recv.Stats{Heaps: 7, IncompleteHeapsEvicted: 2, IncompleteHeapsFlushed: 1, Packets: 40, Bytes: 50000, LargestPacket: 1472}
+	st.BadPackets[recv.ReasonDuplicate] = 3
+	PrintStats(&out, st)
+	want := `heaps: 7
+heaps.complete: 4
+incomplete_heaps_evicted: 2
+incomplete_heaps_flushed: 1
+packets: 40
+bytes: 50000
+largest_packet: 1472
+bad_packets: 3
+bad_packets.duplicate: 3
+`
+	if out.String() != want {
+		t.Errorf("PrintStats wrote:\n%s\nwant:\n%s", out.String(), want)
+	}
 }
