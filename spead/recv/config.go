@@ -2,6 +2,7 @@ package recv
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/gospead/tutorial/spead"
@@ -67,6 +68,14 @@ type Config struct {
 	// IdleTimeout, if positive, ends [Stream.Next] with [ErrIdle] after
 	// that long without a packet.
 	IdleTimeout time.Duration
+	// MulticastInterfaceAddr chooses the interface on which a [Stream]
+	// bound to a multicast group joins it, by its IPv4 address (IPv4
+	// groups only), and MulticastInterfaceIndex by its index
+	// (net.Interface.Index; IPv4 or IPv6 groups). Set one at most; with
+	// neither, the system chooses by the route to the group. A stream
+	// bound to any other address refuses them.
+	MulticastInterfaceAddr  netip.Addr
+	MulticastInterfaceIndex int
 }
 
 // DefaultConfig returns the default configuration: 4 heaps under
@@ -113,6 +122,15 @@ func (c *Config) Validate() error {
 	}
 	if c.IdleTimeout < 0 {
 		return fmt.Errorf("recv config: IdleTimeout %v must be 0 (none) or positive", c.IdleTimeout)
+	}
+	if c.MulticastInterfaceIndex < 0 {
+		return fmt.Errorf("recv config: MulticastInterfaceIndex %d is negative", c.MulticastInterfaceIndex)
+	}
+	if a := c.MulticastInterfaceAddr; a.IsValid() && !a.Unmap().Is4() {
+		return fmt.Errorf("recv config: MulticastInterfaceAddr %v is not an IPv4 address (choose an IPv6 interface by MulticastInterfaceIndex)", a)
+	}
+	if c.MulticastInterfaceAddr.IsValid() && c.MulticastInterfaceIndex != 0 {
+		return fmt.Errorf("recv config: MulticastInterfaceAddr %v and MulticastInterfaceIndex %d are both set; set one", c.MulticastInterfaceAddr, c.MulticastInterfaceIndex)
 	}
 	return nil
 }

@@ -48,12 +48,27 @@ type Stream struct {
 // receives from it. A port of 0 picks a free port; [Stream.LocalAddr]
 // says which. The socket asks for a receive buffer of Config.BufferSize
 // bytes and accepts less if the kernel refuses.
+//
+// If addr is a multicast group, the socket joins it, on the interface
+// that Config's MulticastInterface fields choose, and leaves it when
+// closed. On Linux the socket is bound to the group, as spead2's is, so
+// it gets that group's packets only, even if other sockets on the port
+// joined other groups; elsewhere it is bound to the port on every
+// address, as net.ListenMulticastUDP binds. Other sockets may bind the
+// same group and port (SO_REUSEADDR), and each gets every packet.
 func NewUDPStream(addr netip.AddrPort, cfg Config) (*Stream, error) {
 	r, err := NewReassembler(cfg)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(addr))
+	var conn *net.UDPConn
+	if addr.Addr().Unmap().IsMulticast() {
+		conn, err = listenGroup(addr, &cfg)
+	} else if cfg.MulticastInterfaceAddr.IsValid() || cfg.MulticastInterfaceIndex != 0 {
+		return nil, fmt.Errorf("recv: a multicast interface is set, but %v is not a multicast group", addr.Addr())
+	} else {
+		conn, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(addr))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("recv: %w", err)
 	}

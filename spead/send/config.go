@@ -3,6 +3,7 @@ package send
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"time"
 
 	"github.com/gospead/tutorial/spead"
@@ -60,6 +61,20 @@ type Config struct {
 	// A waiter locked to its OS thread pays two thread switches a Wait:
 	// set WaitSpin to 0 there. See docs/internals.md.
 	WaitSpin time.Duration
+	// MulticastTTL is the time to live (IPv4) or hop limit (IPv6) of the
+	// packets: how many routers they may cross. 0 means the system's
+	// default, 1, which keeps them on the local network.
+	MulticastTTL int
+	// MulticastInterfaceAddr chooses the interface the packets leave by,
+	// by its IPv4 address (IPv4 groups only), and MulticastInterfaceIndex
+	// by its index (net.Interface.Index; IPv4 or IPv6 groups). Set one at
+	// most; with neither, the system chooses by the route to the group.
+	//
+	// Setting any of the three Multicast fields requires every endpoint
+	// to be a multicast group, all of one family, as in spead2; they are
+	// supported on Linux only.
+	MulticastInterfaceAddr  netip.Addr
+	MulticastInterfaceIndex int
 }
 
 // DefaultConfig returns spead2's default configuration (1472-byte
@@ -102,6 +117,18 @@ func (c *Config) Validate() error {
 	}
 	if c.BufferSize < 0 {
 		return fmt.Errorf("send config: BufferSize %d must be 0 (DefaultBufferSize) or more bytes", c.BufferSize)
+	}
+	if c.MulticastTTL < 0 || c.MulticastTTL > 255 {
+		return fmt.Errorf("send config: MulticastTTL %d is outside 0 (the system default) to 255", c.MulticastTTL)
+	}
+	if c.MulticastInterfaceIndex < 0 {
+		return fmt.Errorf("send config: MulticastInterfaceIndex %d is negative", c.MulticastInterfaceIndex)
+	}
+	if a := c.MulticastInterfaceAddr; a.IsValid() && !a.Unmap().Is4() {
+		return fmt.Errorf("send config: MulticastInterfaceAddr %v is not an IPv4 address (choose an IPv6 interface by MulticastInterfaceIndex)", a)
+	}
+	if c.MulticastInterfaceAddr.IsValid() && c.MulticastInterfaceIndex != 0 {
+		return fmt.Errorf("send config: MulticastInterfaceAddr %v and MulticastInterfaceIndex %d are both set; set one", c.MulticastInterfaceAddr, c.MulticastInterfaceIndex)
 	}
 	return nil
 }

@@ -19,6 +19,10 @@ func newPortableWriter(endpoints []netip.AddrPort, cfg Config) (*portableWriter,
 	if err != nil {
 		return nil, err
 	}
+	if err := setPortableMulticast(conn, &cfg); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	return &portableWriter{conn: conn, eps: endpoints, buf: make([]byte, 0, cfg.MaxPacketSize)}, nil
 }
 

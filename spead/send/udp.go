@@ -14,7 +14,8 @@ import (
 // NewUDPStream returns a stream that sends to the given UDP endpoints; a
 // heap goes to the first unless its send names another by index. The
 // socket is not connected, so ICMP errors from a closed port never turn
-// into failed sends.
+// into failed sends. Endpoints may be multicast groups; Config's
+// Multicast fields set the TTL and the interface their packets leave by.
 func NewUDPStream(endpoints []netip.AddrPort, cfg Config) (*Stream, error) {
 	return newUDPStream(endpoints, cfg, writerFastest)
 }
@@ -47,6 +48,9 @@ func newUDPStream(endpoints []netip.AddrPort, cfg Config, kind writerKind) (*Str
 		if !ep.IsValid() || ep.Port() == 0 {
 			return nil, fmt.Errorf("send: endpoint %d (%v) needs an address and a port from 1 to 65535", i, ep)
 		}
+	}
+	if err := checkMulticast(endpoints, &cfg); err != nil {
+		return nil, err
 	}
 	w, err := newUDPWriter(endpoints, cfg, kind)
 	if err != nil {

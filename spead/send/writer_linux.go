@@ -18,6 +18,10 @@ func newUDPWriter(endpoints []netip.AddrPort, cfg Config, kind writerKind) (writ
 	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)
 	}
+	if err := setMulticast(c.Control, c.Family(), &cfg); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("send: %w", err)
+	}
 	w, err := newMmsgWriter(c, endpoints, kind == writerFastest)
 	if err != nil {
 		c.Close()

@@ -20,6 +20,12 @@ import (
 // than its own, such as the one [Sandbox.Sink] returns, is a sink that
 // accepts packets as fast as the kernel can route them.
 //
+// Multicast stays inside too. Loopback has multicast on and IPv4's
+// multicast range, 224.0.0.0/4, is routed through it, so that an IPv4
+// group's packets reach the sockets inside that joined it on lo. IPv6
+// groups go by the system's route, through the ifb link, whose sockets
+// that joined them get a copy (IP multicast loopback).
+//
 // The namespace is anonymous: the kernel removes it, link and all, once
 // the Sandbox is closed and the last socket made inside it is closed, even
 // if the process dies first. Nothing is left behind.
@@ -50,6 +56,8 @@ const (
 var (
 	sinkPrefix = netip.MustParsePrefix("192.168.31.1/24")
 	sinkAddr   = netip.MustParseAddr("192.168.31.2")
+	// multicastPrefix is IPv4's multicast range, routed via lo.
+	multicastPrefix = netip.MustParsePrefix("224.0.0.0/4")
 )
 
 // sandboxes holds the inode numbers of the namespaces this process has
@@ -121,6 +129,16 @@ func (s *Sandbox) setup() error {
 	}
 	if err := h.LinkSetUp(lo); err != nil {
 		return fmt.Errorf("bringing lo up: %w", classify(err))
+	}
+	if err := h.LinkSetMulticastOn(lo); err != nil {
+		return fmt.Errorf("turning multicast on for lo: %w", classify(err))
+	}
+	route := &netlink.Route{LinkIndex: lo.Attrs().Index, Dst: &net.IPNet{
+		IP:   multicastPrefix.Addr().AsSlice(),
+		Mask: net.CIDRMask(multicastPrefix.Bits(), 32),
+	}}
+	if err := h.RouteAdd(route); err != nil {
+		return fmt.Errorf("routing %v via lo: %w", multicastPrefix, classify(err))
 	}
 	ifb := &netlink.Ifb{LinkAttrs: netlink.LinkAttrs{Name: SinkLink, MTU: SinkMTU}}
 	if err := h.LinkAdd(ifb); err != nil {
