@@ -46,6 +46,15 @@ func TestConfigValidate(t *testing.T) {
 		{"spin maximum", func(c *Config) { c.WaitSpin = MaxWaitSpin }, nil},
 		{"spin negative", func(c *Config) { c.WaitSpin = -time.Microsecond }, []string{"WaitSpin -1µs", "outside 0 to 10ms"}},
 		{"spin too long", func(c *Config) { c.WaitSpin = time.Second }, []string{"WaitSpin 1s", "outside 0 to 10ms"}},
+		{"TTL maximum", func(c *Config) { c.MulticastTTL = 255 }, nil},
+		{"TTL negative", func(c *Config) { c.MulticastTTL = -1 }, []string{"MulticastTTL -1", "outside 0 (the system default) to 255"}},
+		{"TTL too large", func(c *Config) { c.MulticastTTL = 256 }, []string{"MulticastTTL 256", "outside 0 (the system default) to 255"}},
+		{"interface index negative", func(c *Config) { c.MulticastInterfaceIndex = -1 }, []string{"MulticastInterfaceIndex -1 is negative"}},
+		{"interface address IPv6", func(c *Config) { c.MulticastInterfaceAddr = netip.MustParseAddr("::1") },
+			[]string{"MulticastInterfaceAddr ::1 is not an IPv4 address", "MulticastInterfaceIndex"}},
+		{"interface both ways", func(c *Config) {
+			c.MulticastInterfaceAddr, c.MulticastInterfaceIndex = netip.MustParseAddr("127.0.0.1"), 1
+		}, []string{"MulticastInterfaceAddr 127.0.0.1 and MulticastInterfaceIndex 1 are both set; set one"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -76,7 +76,7 @@ func SetMulticastSend(fd, family, ttl int, ifc Interface) error {
 			err = unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF, ifc.mreqn(netip.Addr{}))
 		}
 		if err != nil {
-			return fmt.Errorf("sending multicast by %v: %w", ifc, err)
+			return interfaceError("choosing the multicast interface", ifc, err)
 		}
 	}
 	return nil
@@ -134,10 +134,23 @@ func listenGroup(fd, family int, group netip.AddrPort, ifc Interface) error {
 		err = unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, ifc.mreqn(addr))
 	}
 	if err != nil {
-		if errors.Is(err, unix.ENODEV) && ifc.IsZero() {
-			return fmt.Errorf("joining group %v: no route to it chooses an interface (add one, or choose the interface): %w", addr, err)
-		}
-		return fmt.Errorf("joining group %v on %v: %w", addr, ifc, err)
+		return interfaceError(fmt.Sprintf("joining group %v", addr), ifc, err)
 	}
 	return nil
+}
+
+// interfaceError returns err, the error of op on ifc, saying what it
+// means when the interface was not found.
+func interfaceError(op string, ifc Interface, err error) error {
+	if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.EADDRNOTAVAIL) {
+		switch {
+		case ifc.Index != 0:
+			return fmt.Errorf("%s: no interface has index %d: %w", op, ifc.Index, err)
+		case ifc.Addr.IsValid():
+			return fmt.Errorf("%s: no interface has the address %v: %w", op, ifc.Addr, err)
+		default:
+			return fmt.Errorf("%s: no route to it chooses an interface (add one, or choose the interface): %w", op, err)
+		}
+	}
+	return fmt.Errorf("%s on %v: %w", op, ifc, err)
 }
