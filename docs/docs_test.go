@@ -105,6 +105,55 @@ func TestStepExcerpts(t *testing.T) {
 	}
 }
 
+// pageSources lists, for pages other than the steps, the files their Go
+// blocks are excerpts of.
+var pageSources = map[string][]string{
+	"multicast": {"spead/send/example_multicast_test.go", "spead/recv/example_multicast_test.go"},
+}
+
+// TestPageExcerpts checks that every Go block in the pages of pageSources
+// is an excerpt of one of its files, and that no other page but the
+// steps' has Go blocks, unchecked.
+func TestPageExcerpts(t *testing.T) {
+	for _, name := range Pages() {
+		page, _ := Page(name)
+		blocks, starts := codeBlocks(page, "go")
+		files, ok := pageSources[name]
+		if strings.HasPrefix(name, "step") {
+			continue
+		}
+		if !ok {
+			if len(blocks) > 0 {
+				t.Errorf("%s.md has Go blocks, and pageSources names no source for them", name)
+			}
+			continue
+		}
+		var srcs [][]string
+		for _, f := range files {
+			b, err := os.ReadFile(filepath.Join("..", f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srcs = append(srcs, strings.Split(string(b), "\n"))
+		}
+		if len(blocks) == 0 {
+			t.Errorf("%s.md has no Go excerpts", name)
+		}
+	blocks:
+		for i, block := range blocks {
+			var errs []string
+			for j, src := range srcs {
+				err := isExcerpt(block, src)
+				if err == nil {
+					continue blocks
+				}
+				errs = append(errs, fmt.Sprintf("%s: %v", files[j], err))
+			}
+			t.Errorf("%s.md:%d: the Go block is an excerpt of none of its sources: %s", name, starts[i], strings.Join(errs, "; "))
+		}
+	}
+}
+
 func TestIsExcerpt(t *testing.T) {
 	src := []string{"a", "\tb", "c", "d", "e"}
 	tests := []struct {

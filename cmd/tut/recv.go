@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -35,6 +36,7 @@ type recvOptions struct {
 	maxHeapLen  int64
 	bufferSize  int
 	readyFile   string
+	iface       string
 }
 
 // newRecvCmd returns the recv command, a SPEAD receiver in the manner of
@@ -83,7 +85,14 @@ timestamp k*1048576 and 1048576 samples, all equal to int8(k) for
 and plausibly uniform there, which constant data never is. Every
 mismatch, every lost or incomplete heap, and a stream that stops without
 its end-of-stream heap is reported on stderr, and the exit status is
-then 1.`,
+then 1.
+
+Given a multicast group as HOST, as in 239.1.2.3:8888, recv joins the
+group and gets that group's packets only, as spead2_recv does: the socket
+is bound to the group, not to every address. The system chooses the
+interface to join on by its route to the group, unless --interface names
+one, by name (eth0) or by IPv4 address. docs/multicast.md shows a whole
+session inside a network namespace.`,
 		Example: `  tut recv &
   tut send --step 1
 
@@ -91,7 +100,8 @@ then 1.`,
   tut send --step 2
 
   tut recv --descriptors --values 9000
-  tut recv --timeout 5s 127.0.0.1:8888`,
+  tut recv --timeout 5s 127.0.0.1:8888
+  tut recv --interface eth0 239.1.2.3:8888`,
 		Args:              maxOneArg,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -105,6 +115,9 @@ then 1.`,
 			if err := o.check(); err != nil {
 				return err
 			}
+			if o.iface != "" && !addr.Addr().Unmap().IsMulticast() {
+				return usagef("--interface chooses where to join a multicast group, and %v is not one (groups are 224.0.0.0 to 239.255.255.255, or ff00::/8)", addr.Addr())
+			}
 			return runRecv(cmd.Context(), addr, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -117,6 +130,7 @@ then 1.`,
 	f.IntVar(&o.maxHeaps, "max-heaps", recv.DefaultMaxHeaps, "heaps under construction at once")
 	f.Int64Var(&o.maxHeapLen, "max-heap-length", recv.DefaultMaxHeapLength, "largest heap payload to accept, in bytes; packets of longer heaps are dropped")
 	f.IntVar(&o.bufferSize, "buffer-size", recv.DefaultBufferSize, "socket receive buffer to ask for, in bytes")
+	f.StringVar(&o.iface, "interface", "", "the interface to join a multicast group on: a name, such as eth0, or its IPv4 address (default: the system's choice)")
 	f.StringVar(&o.readyFile, "ready-file", "", "write the bound address to this file once listening (for tests)")
 	f.MarkHidden("ready-file")
 	cmd.RegisterFlagCompletionFunc("verify", cobra.FixedCompletions([]string{"random", "constant"}, cobra.ShellCompDirectiveNoFileComp))
@@ -210,6 +224,11 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 	cfg.MaxHeapLength = o.maxHeapLen
 	cfg.BufferSize = o.bufferSize
 	cfg.IdleTimeout = o.timeout
+	if o.iface != "" {
+		if err := setInterface(&cfg, o.iface); err != nil {
+			return err
+		}
+	}
 	s, err := recv.NewUDPStream(addr, cfg)
 	if err != nil {
 		return err
@@ -273,6 +292,24 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 			return fmt.Errorf("verification failed: %d problems", n)
 		}
 	}
+	return nil
+}
+
+// setInterface sets the interface cfg joins a multicast group on: name is
+// an IPv4 address or an interface's name.
+func setInterface(cfg *recv.Config, name string) error {
+	if a, err := netip.ParseAddr(name); err == nil {
+		if !a.Unmap().Is4() {
+			return usagef("--interface %s: an IPv6 interface is chosen by its name, not its address", name)
+		}
+		cfg.MulticastInterfaceAddr = a.Unmap()
+		return nil
+	}
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		return usagef("--interface %q is neither an IPv4 address nor the name of an interface here (run \"ip link\" for their names)", name)
+	}
+	cfg.MulticastInterfaceIndex = ifi.Index
 	return nil
 }
 

@@ -335,7 +335,10 @@ func TestMulticastErrors(t *testing.T) {
 			func(c *Config) { c.MulticastInterfaceAddr = netip.MustParseAddr("127.0.0.1") },
 			"IPv6 takes an interface index"},
 		{"both", group,
-			func(c *Config) { c.MulticastInterfaceAddr = netip.MustParseAddr("127.0.0.1"); c.MulticastInterfaceIndex = 1 },
+			func(c *Config) {
+				c.MulticastInterfaceAddr = netip.MustParseAddr("127.0.0.1")
+				c.MulticastInterfaceIndex = 1
+			},
 			"recv config: MulticastInterfaceAddr 127.0.0.1 and MulticastInterfaceIndex 1 are both set; set one"},
 		{"IPv6 address", group,
 			func(c *Config) { c.MulticastInterfaceAddr = netip.MustParseAddr("::1") },

@@ -23,8 +23,8 @@ import (
 // Multicast stays inside too. Loopback has multicast on and IPv4's
 // multicast range, 224.0.0.0/4, is routed through it, so that an IPv4
 // group's packets reach the sockets inside that joined it on lo. IPv6
-// groups go by the system's route, through the ifb link, whose sockets
-// that joined them get a copy (IP multicast loopback).
+// groups take the kernel's own route, through the ifb link; a socket
+// that joined one on that link gets a copy of what leaves by it.
 //
 // The namespace is anonymous: the kernel removes it, link and all, once
 // the Sandbox is closed and the last socket made inside it is closed, even
