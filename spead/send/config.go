@@ -62,8 +62,9 @@ type Config struct {
 	// set WaitSpin to 0 there. See docs/internals.md.
 	WaitSpin time.Duration
 	// MulticastTTL is the time to live (IPv4) or hop limit (IPv6) of the
-	// packets: how many routers they may cross. 0 means the system's
-	// default, 1, which keeps them on the local network.
+	// packets sent to multicast groups: how many routers they may cross.
+	// 0 means the system's default, 1, which keeps them on the local
+	// network.
 	MulticastTTL int
 	// MulticastInterfaceAddr chooses the interface the packets leave by,
 	// by its IPv4 address (IPv4 groups only), and MulticastInterfaceIndex
