@@ -70,17 +70,33 @@ var mcastCases = []mcastCase{
 	{name: "IPv6 by index", groupA: netip.MustParseAddr("ff15::a:1"), groupB: netip.MustParseAddr("ff15::a:2"), link: sendtest.SinkLink},
 }
 
-// linkIndex returns the index of the named link inside the sandbox.
-func linkIndex(t *testing.T, sb *sendtest.Sandbox, name string) int {
+// linkIndex returns the index of the named link inside the sandbox. For
+// an IPv6 case it skips the test if the link has no IPv6 address: IPv6
+// is off on this system.
+func linkIndex(t *testing.T, sb *sendtest.Sandbox, tc mcastCase) int {
+	t.Helper()
 	var idx int
+	v6 := false
 	inside(t, sb, func() error {
-		ifi, err := net.InterfaceByName(name)
+		ifi, err := net.InterfaceByName(tc.link)
 		if err != nil {
 			return err
 		}
 		idx = ifi.Index
+		addrs, err := ifi.Addrs()
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && n.IP.To4() == nil {
+				v6 = true
+			}
+		}
 		return nil
 	})
+	if tc.groupA.Is6() && !v6 {
+		t.Skipf("%s has no IPv6 address: IPv6 is off here", tc.link)
+	}
 	return idx
 }
 
@@ -94,7 +110,7 @@ func TestMulticastJoinedStreamGetsItsGroupOnly(t *testing.T) {
 	for _, tc := range mcastCases {
 		t.Run(tc.name, func(t *testing.T) {
 			sb := sandbox(t)
-			link := linkIndex(t, sb, tc.link)
+			link := linkIndex(t, sb, tc)
 			epA := netip.AddrPortFrom(tc.groupA, mcastPort)
 			epB := netip.AddrPortFrom(tc.groupB, mcastPort)
 			var rxA, rxB *Stream
@@ -239,6 +255,7 @@ func TestMulticastTTLOnTheWire(t *testing.T) {
 		}
 		t.Run(tc.name, func(t *testing.T) {
 			sb := sandbox(t)
+			linkIndex(t, sb, tc) // skips IPv6 where it is off
 			group := netip.AddrPortFrom(tc.groupA, mcastPort)
 			var conn *net.UDPConn
 			inside(t, sb, func() error {
