@@ -88,7 +88,7 @@ its end-of-stream heap is reported on stderr, and the exit status is
 then 1.
 
 Given a multicast group as HOST, as in 239.1.2.3:8888, recv joins the
-group and gets that group's packets only, as spead2_recv does: the socket
+group and gets that group's packets only, as spead2's receivers do: the socket
 is bound to the group, not to every address. The system chooses the
 interface to join on by its route to the group, unless --interface names
 one, by name (eth0) or by IPv4 address. docs/multicast.md shows a whole
