@@ -5,7 +5,8 @@
 // time, with no socket in sight, and hands back heaps as they complete or
 // are evicted; tests and fuzzers drive it directly. A [Stream] reads
 // packets from a UDP socket in batches (recvmmsg on Linux, with UDP GRO
-// where the kernel offers it) and feeds them to a Reassembler. Heaps
+// where the kernel offers it) and feeds them to a Reassembler; given a
+// multicast group, it joins the group ([NewUDPStream]). Heaps
 // given back with [Heap.Release] lend their memory to later heaps, so a
 // long stream allocates nothing per heap. A [Heap] gives its items as
 // [spead.RawItem] values and its descriptors decoded; an [ItemGroup] keeps

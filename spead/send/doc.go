@@ -20,6 +20,11 @@
 // UDP generic segmentation offload where the kernel allows it; elsewhere a
 // portable path copies each packet and writes it on its own.
 //
+// Endpoints may be multicast groups. Config.MulticastTTL and the
+// Config.MulticastInterface fields set how many routers their packets may
+// cross and the interface they leave by, as spead2's multicast
+// udp_stream constructors do; zero means the system's choice.
+//
 // Heaps' memory should be resident (not a file mapped in, nor swapped
 // out): a page fault while the kernel copies a packet holds up the
 // sender. [Future.Wait] stays awake for up to Config.WaitSpin before it
