@@ -20,10 +20,10 @@
 // UDP generic segmentation offload where the kernel allows it; elsewhere a
 // portable path copies each packet and writes it on its own.
 //
-// Endpoints may be multicast groups. Config.MulticastTTL and the
-// Config.MulticastInterface fields set how many routers their packets may
-// cross and the interface they leave by, as spead2's multicast
-// udp_stream constructors do; zero means the system's choice.
+// Endpoints may be multicast groups. Config.MulticastTTL sets how many
+// routers their packets may cross, and Config.MulticastInterfaceAddr or
+// MulticastInterfaceIndex the interface they leave by, as spead2's
+// multicast udp_stream constructors do; zero means the system's choice.
 //
 // Heaps' memory should be resident (not a file mapped in, nor swapped
 // out): a page fault while the kernel copies a packet holds up the
