@@ -225,7 +225,7 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 	cfg.BufferSize = o.bufferSize
 	cfg.IdleTimeout = o.timeout
 	if o.iface != "" {
-		if err := setInterface(&cfg, o.iface); err != nil {
+		if err := setInterface(&cfg, o.iface, addr.Addr()); err != nil {
 			return err
 		}
 	}
@@ -295,12 +295,15 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 	return nil
 }
 
-// setInterface sets the interface cfg joins a multicast group on: name is
-// an IPv4 address or an interface's name.
-func setInterface(cfg *recv.Config, name string) error {
+// setInterface sets the interface cfg joins group on: name is an IPv4
+// address or an interface's name.
+func setInterface(cfg *recv.Config, name string, group netip.Addr) error {
 	if a, err := netip.ParseAddr(name); err == nil {
 		if !a.Unmap().Is4() {
 			return usagef("--interface %s: an IPv6 interface is chosen by its name, not its address", name)
+		}
+		if group.Unmap().Is6() {
+			return usagef("--interface %s: an IPv6 group is joined on an interface chosen by its name, not its address", name)
 		}
 		cfg.MulticastInterfaceAddr = a.Unmap()
 		return nil
