@@ -138,6 +138,7 @@ session inside a network namespace.`,
 	cmd.RegisterFlagCompletionFunc("max-heaps", cobra.NoFileCompletions)
 	cmd.RegisterFlagCompletionFunc("buffer-size", cobra.NoFileCompletions)
 	cmd.RegisterFlagCompletionFunc("max-heap-length", cobra.NoFileCompletions)
+	cmd.RegisterFlagCompletionFunc("interface", completeInterfaces)
 	return cmd
 }
 
@@ -293,6 +294,16 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 		}
 	}
 	return nil
+}
+
+// completeInterfaces offers the names of the interfaces for --interface.
+func completeInterfaces(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	ifs, _ := net.Interfaces()
+	names := make([]string, len(ifs))
+	for i, ifi := range ifs {
+		names[i] = ifi.Name
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
 }
 
 // setInterface sets the interface cfg joins group on: name is an IPv4
