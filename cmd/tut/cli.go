@@ -4,28 +4,50 @@ import (
 	"fmt"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 )
 
-// pflagParse matches pflag's complaint about a number it cannot parse, as
-// in `invalid argument "two" for "--step" flag: strconv.ParseInt: parsing
-// "two": invalid syntax`.
-var pflagParse = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: strconv\.Parse\w+: parsing ".*": (.*)$`)
+// pflagInvalid matches pflag's complaint about a flag value it cannot
+// parse, as in `invalid argument "two" for "--step" flag:
+// strconv.ParseInt: parsing "two": invalid syntax` or `invalid argument
+// "xyz" for "--timeout" flag: time: invalid duration "xyz"`.
+var pflagInvalid = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: (.*)$`)
 
-// flagError rewrites a flag parsing error without the Go function names
-// pflag's leave in it.
-func flagError(err error) error {
-	m := pflagParse.FindStringSubmatch(err.Error())
+// flagError rewrites a flag parsing error of cmd without the Go package
+// and function names pflag's leave in it: it names the flag and says
+// what its value should be, by the flag's type.
+func flagError(cmd *cobra.Command, err error) error {
+	m := pflagInvalid.FindStringSubmatch(err.Error())
 	if m == nil {
 		return err
 	}
-	what := "not a number"
-	if m[3] == "value out of range" {
-		what = "out of range"
+	value, flag, cause := m[1], m[2], m[3]
+	if v, uerr := strconv.Unquote(`"` + value + `"`); uerr == nil {
+		value = v
 	}
-	return fmt.Errorf("invalid argument %q for %s: %s", m[1], m[2], what)
+	// The flag is "--name", or "-n, --name" for one with a shorthand.
+	name := flag[strings.LastIndex(flag, "--")+2:]
+	f := cmd.Flags().Lookup(name)
+	if f == nil {
+		return err
+	}
+	var what string
+	switch typ := f.Value.Type(); {
+	case typ == "duration":
+		what = fmt.Sprintf("want a number and a unit (ns, us, ms, s, m or h), as in --%s 5s", name)
+	case typ == "bool":
+		what = fmt.Sprintf("want true or false (--%s alone means true)", name)
+	case strings.HasSuffix(cause, "value out of range"):
+		what = "out of range"
+	case strings.HasPrefix(typ, "int") || strings.HasPrefix(typ, "uint"):
+		what = "not a number"
+	default:
+		return err
+	}
+	return fmt.Errorf("invalid argument %q for %s: %s", value, flag, what)
 }
 
 // shells are those cobra's completion command writes scripts for.

@@ -25,8 +25,8 @@ and a benchmark.`,
 		Version:       version(),
 	}
 	// Flag parsing errors are usage errors: exit code 2.
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return usageError{flagError(err)}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError{flagError(cmd, err)}
 	})
 	for _, newCmd := range commands {
 		root.AddCommand(newCmd())
