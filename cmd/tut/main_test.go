@@ -2,10 +2,13 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,8 +22,55 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// port8888 serializes the scripts that use the tutorial's fixed port.
+// port8888 serializes, within this test process, the scripts that use
+// the tutorial's fixed ports; see lockFixedPorts.
 var port8888 sync.Mutex
+
+// fixedPortsLock is the file whose lock serializes the scripts that use
+// fixed ports across test processes on one machine: two "go test
+// ./cmd/tut" at once, in a lab or on a CI runner.
+var fixedPortsLock = filepath.Join(os.TempDir(), "gospead-tutorial-tut-fixed-ports.lock")
+
+// lockFixedPorts is the script command lock8888: it holds the fixed ports
+// that the pages in docs/ show (8888, the tutorial's, and a few others)
+// for the rest of the script, so that no other script of this run, nor of
+// another test run on the machine, sends to them or listens on them
+// meanwhile. Scripts that need no fixed port use $PORT instead.
+func lockFixedPorts(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: lock8888")
+	}
+	port8888.Lock()
+	ts.Defer(port8888.Unlock)
+	unlock, err := lockFile(fixedPortsLock)
+	if err != nil {
+		ts.Logf("lock8888: not locked against other test processes: %v", err)
+		return
+	}
+	ts.Defer(unlock)
+}
+
+// udpBusyCondition answers the script condition [udp-busy:PORT]: true
+// when another program holds UDP port PORT of 127.0.0.1 (or of every
+// address), as a student's "tut recv" holds 8888. A script that uses a
+// fixed port checks it after lock8888 and skips rather than send into
+// that program or fail to listen.
+func udpBusyCondition(cond string) (bool, error) {
+	s, ok := strings.CutPrefix(cond, "udp-busy:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	port, err := strconv.ParseUint(s, 10, 16)
+	if err != nil || port == 0 {
+		return false, fmt.Errorf("condition %q: %q is not a port from 1 to 65535", cond, s)
+	}
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: int(port)})
+	if err != nil {
+		return true, nil
+	}
+	conn.Close()
+	return false, nil
+}
 
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
@@ -35,18 +85,23 @@ func TestScripts(t *testing.T) {
 			env.Setenv("PORT", strconv.Itoa(port))
 			return nil
 		},
-		// [netns]: the script may make a network namespace (netns_test.go).
-		Condition: netnsCondition,
+		// [netns]: the script may make a network namespace
+		// (netns_test.go); [udp-busy:PORT]: another program holds
+		// that port of 127.0.0.1.
+		Condition: func(cond string) (bool, error) {
+			if strings.HasPrefix(cond, "udp-busy:") {
+				return udpBusyCondition(cond)
+			}
+			return netnsCondition(cond)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// netns makes a network namespace for the script, named in
 			// $NS and removed when the script ends (netns_test.go).
 			"netns": cmdNetns,
-			// lock8888 holds the tutorial's port 8888 for the rest of
-			// the script, so that scripts using it never overlap.
-			"lock8888": func(ts *testscript.TestScript, neg bool, args []string) {
-				port8888.Lock()
-				ts.Defer(port8888.Unlock)
-			},
+			// lock8888 holds the fixed ports the docs show, 8888
+			// first, for the rest of the script, against other
+			// scripts and other test runs (lockFixedPorts).
+			"lock8888": lockFixedPorts,
 			// exitcode N PROG ARGS... runs a program, like exec, and
 			// checks that it exits with status N; its output is then
 			// checked with stdout and stderr as usual.
