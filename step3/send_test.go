@@ -7,14 +7,17 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"io"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gospead/tutorial/spead"
+	"github.com/gospead/tutorial/spead/send"
 	"github.com/gospead/tutorial/spead/send/sendtest"
 )
 
@@ -174,6 +177,25 @@ func TestRunErrors(t *testing.T) {
 		err := Run(context.Background(), tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Run(%+v) = %v, want an error about %s", tc.opts, err, tc.want)
+		}
+	}
+}
+
+// TestRunHeapErrorNamesHeapOnce checks that a heap the kernel refuses is
+// reported by the stream's own error, which names it by its heap counter
+// with its destination, and not numbered again by Run: with one heap the
+// last wait reports it, with three the wait in the loop.
+// 127.255.255.255 is loopback's broadcast address, which a socket may
+// not send to unless it asks to, so nothing is sent.
+func TestRunHeapErrorNamesHeapOnce(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("needs Linux's broadcast route for 127.255.255.255")
+	}
+	for _, heaps := range []int{1, 3} {
+		err := Run(context.Background(), Options{Heaps: heaps, Host: "127.255.255.255", Port: 9, Out: io.Discard})
+		var he *send.HeapError
+		if !errors.As(err, &he) || he.Cnt != 1 || err.Error() != he.Error() {
+			t.Errorf("Run with %d heaps = %v, want heap 1's *send.HeapError as it is", heaps, err)
 		}
 	}
 }
