@@ -43,7 +43,7 @@ func flagError(cmd *cobra.Command, err error) error {
 	case strings.HasSuffix(cause, "value out of range"):
 		what = "out of range"
 	case strings.HasPrefix(typ, "int") || strings.HasPrefix(typ, "uint"):
-		what = "not a number"
+		what = "not a whole number"
 	default:
 		return err
 	}
