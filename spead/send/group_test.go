@@ -229,7 +229,8 @@ func TestGroupWaitsForRoom(t *testing.T) {
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
 	three := []*spead.Heap{testHeap(100, 1), testHeap(100, 2), testHeap(100, 3)}
-	if _, err := s.AsyncSendHeaps(cctx, three, Serial, &f1).Wait(); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := s.AsyncSendHeaps(cctx, three, Serial, &f1).Wait(); !errors.Is(err, context.DeadlineExceeded) ||
+		err.Error() != "send: waiting for 3 free heap slots: context deadline exceeded" {
 		t.Fatalf("a group of 3 with 2 places free: got %v, want to wait until its context ends", err)
 	}
 	close(w.gate)

@@ -2,6 +2,7 @@ package send
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -27,42 +28,54 @@ var chans = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
 
 func newInflight(n int) *inflight { return &inflight{free: n} }
 
-// take takes k places, waiting for them until ctx ends; it returns ctx's
-// error if it ended first, having taken nothing.
-func (p *inflight) take(ctx context.Context, k int) error {
+// take takes k places and reports whether it had to wait for them. If
+// ctx has ended when take is called it takes nothing, even with places
+// free, and returns ctx's error. Otherwise it takes free places at once,
+// or waits for them in turn; if ctx has ended by the time it wakes, it
+// returns ctx's error having taken nothing, also when the places came at
+// the same moment (they go to the waiters behind it).
+func (p *inflight) take(ctx context.Context, k int) (waited bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
 	p.mu.Lock()
 	if len(p.waiters) == 0 && p.free >= k {
 		p.free -= k
 		p.mu.Unlock()
-		return nil
+		return false, nil
 	}
 	ch := chans.Get().(chan struct{})
 	p.waiters = append(p.waiters, waiter{k, ch})
 	p.mu.Unlock()
+	granted := false
 	select {
 	case <-ch:
-		chans.Put(ch)
-		return nil
+		granted = true
 	case <-ctx.Done():
 	}
+	// Decide under the lock, whichever woke us: a grant and ctx's end
+	// may both have come, and a select picks one of them at random.
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	defer chans.Put(ch)
+	err = ctx.Err()
+	if err == nil {
+		return true, nil // granted, and ctx still live
+	}
 	for i, w := range p.waiters {
 		if w.ch == ch {
-			copy(p.waiters[i:], p.waiters[i+1:])
-			p.waiters[len(p.waiters)-1] = waiter{}
-			p.waiters = p.waiters[:len(p.waiters)-1]
+			p.waiters = slices.Delete(p.waiters, i, i+1)
 			p.grant() // those behind it may fit now
-			p.mu.Unlock()
-			chans.Put(ch)
-			return ctx.Err()
+			return true, err
 		}
 	}
 	// Granted as ctx ended: give the places back.
-	p.mu.Unlock()
-	<-ch
-	chans.Put(ch)
-	p.give(k)
-	return ctx.Err()
+	if !granted {
+		<-ch // sent by grant, under p.mu, before it dropped us
+	}
+	p.free += k
+	p.grant()
+	return true, err
 }
 
 // give gives back k places, and grants them to the waiters they satisfy.

@@ -171,11 +171,12 @@ func (s *Stream) AsyncSendHeap(ctx context.Context, h *spead.Heap, f *Future) *F
 // f, or a new Future when f is nil, on which to wait for the result.
 //
 // When Config.MaxHeaps heaps are already in flight it blocks until one of
-// them finishes; if ctx ends first, the Future holds ctx's error and h is
-// not sent. A heap whose ctx ends while it waits in the queue is skipped,
-// and one whose ctx ends while it is being sent stops part way. The heap,
-// and the memory its items refer to, must not change until the Future is
-// done.
+// them finishes. If ctx has ended when it is called, or ends while it
+// blocks, h is not queued: the Future holds ctx's error and h takes no
+// heap counter. A heap whose ctx ends while it waits in the queue is
+// skipped, and one whose ctx ends while it is being sent stops part way.
+// The heap, and the memory its items refer to, must not change until the
+// Future is done.
 func (s *Stream) AsyncSendHeapTo(ctx context.Context, h *spead.Heap, dest int, f *Future) *Future {
 	if f == nil {
 		f = new(Future)
@@ -198,8 +199,8 @@ func (s *Stream) enqueue(r request) {
 		f.finish(0, fmt.Errorf("send: destination %d is outside 0 to %d", r.dest, s.w.destinations()-1))
 		return
 	}
-	if err := s.places.take(ctx, k); err != nil {
-		f.finish(0, fmt.Errorf("send: waiting for a free heap slot: %w", err))
+	if waited, err := s.places.take(ctx, k); err != nil {
+		f.finish(0, notQueued(k, waited, err))
 		return
 	}
 	s.mu.RLock()
@@ -219,6 +220,20 @@ func (s *Stream) enqueue(r request) {
 	s.mu.RUnlock()
 }
 
+// notQueued returns the error of a send of k heaps that take refused
+// with ctx's error err, saying whether it waited for places first.
+func notQueued(k int, waited bool, err error) error {
+	switch {
+	case waited && k == 1:
+		return fmt.Errorf("send: waiting for a free heap slot: %w", err)
+	case waited:
+		return fmt.Errorf("send: waiting for %d free heap slots: %w", k, err)
+	case k == 1:
+		return fmt.Errorf("send: heap not queued: %w", err)
+	}
+	return fmt.Errorf("send: group of %d heaps not queued: %w", k, err)
+}
+
 // SetCntSequence makes the next heap handed to the stream take heap
 // counter next, and each heap after it the counter before plus step, as
 // spead2's set_cnt_sequence does; a new stream counts 1, 2, 3 and so on.
@@ -227,8 +242,8 @@ func (s *Stream) enqueue(r request) {
 // senders to the same receiver is the caller's affair: two senders may,
 // for example, take odd and even counters with steps of 2. A heap takes
 // its counter when it is queued, so one that then fails still uses it up;
-// a send refused before it is queued (closed stream, bad destination, no
-// place in flight before its context ended) takes none. SetCntSequence
+// a send refused before it is queued (closed stream, bad destination, a
+// context that ended before the send was queued) takes none. SetCntSequence
 // returns an error, and changes nothing, if step is 0.
 func (s *Stream) SetCntSequence(next, step uint64) error {
 	if step == 0 {

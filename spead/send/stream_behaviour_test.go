@@ -6,9 +6,11 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gospead/tutorial/spead"
 )
@@ -29,12 +31,19 @@ func TestInFlightLimit(t *testing.T) {
 	<-w.started // heap 1 is being written, and holds the only slot
 
 	// A send whose context has ended fails at once, with the context's
-	// error: with the slot taken, that is the only way out.
+	// error; one whose context ends while it waits for the slot says
+	// that it waited.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	s.AsyncSendHeap(cctx, testHeap(100, 3), &f3)
 	if _, err := f3.Wait(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("send with a cancelled context: got %v, want context.Canceled", err)
+	}
+	tctx, tcancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer tcancel()
+	s.AsyncSendHeap(tctx, testHeap(100, 3), &f3)
+	if _, err := f3.Wait(); err == nil || err.Error() != "send: waiting for a free heap slot: context deadline exceeded" {
+		t.Fatalf("send whose context ends while it waits: got %v, want send: waiting for a free heap slot: context deadline exceeded", err)
 	}
 
 	returned := make(chan int)
@@ -259,5 +268,36 @@ func TestWrapSendError(t *testing.T) {
 	op := &net.OpError{Op: "write", Net: "udp", Err: os.NewSyscallError("sendto", syscall.EPERM)}
 	if err := wrapSendError(op, 100, netip.MustParseAddrPort("127.0.0.1:9")); err != op.Err {
 		t.Errorf("a *net.OpError: got %q, want its cause %q", err, op.Err)
+	}
+}
+
+// TestEndedContextNotQueued hands heaps to a stream with places free and a
+// context that has already ended, many times: each send must fail the
+// same way, saying the heap was not queued (not that it waited), and
+// none may take a heap counter or reach the writer.
+func TestEndedContextNotQueued(t *testing.T) {
+	w := &fakeWriter{eps: 1}
+	s := newStream(w, DefaultConfig())
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	h := testHeap(100, 1)
+	for i := range 100 {
+		var f Future
+		_, err := s.AsyncSendHeap(ctx, h, &f).Wait()
+		var he *HeapError
+		if !errors.Is(err, context.Canceled) || errors.As(err, &he) || err.Error() != "send: heap not queued: context canceled" {
+			t.Fatalf("send %d: got %v, want send: heap not queued: context canceled", i, err)
+		}
+		_, err = s.AsyncSendHeaps(ctx, []*spead.Heap{h, h}, Serial, &f).Wait()
+		if !errors.Is(err, context.Canceled) || err.Error() != "send: group of 2 heaps not queued: context canceled" {
+			t.Fatalf("group %d: got %v, want send: group of 2 heaps not queued: context canceled", i, err)
+		}
+	}
+	if _, err := s.SendHeap(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	if got := counters(t, w); !slices.Equal(got, []uint64{1}) {
+		t.Errorf("heap counters on the wire %v, want [1]: the refused sends take none", got)
 	}
 }
