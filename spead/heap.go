@@ -85,6 +85,12 @@ func (h *Heap) AddDescriptor(d *Descriptor) error {
 	return nil
 }
 
+// AddStart adds the stream control item that starts a stream. A heap
+// holding only this item is the start-of-stream heap.
+func (h *Heap) AddStart() {
+	h.AddImmediate(StreamCtrlID, CtrlStreamStart)
+}
+
 // AddEnd adds the stream control item that ends a stream. A heap holding
 // only this item is the end-of-stream heap.
 func (h *Heap) AddEnd() {
@@ -97,6 +103,15 @@ func (h *Heap) Reset() {
 	clear(h.Items)
 	h.Items = h.Items[:0]
 	h.nStored = 0
+}
+
+// StartOfStream returns a heap that starts a stream: spead2's
+// HeapGenerator.get_start. A receiver hands it out as a heap of its own,
+// which does not end the stream.
+func StartOfStream(f Flavour) *Heap {
+	h := NewHeap(f)
+	h.AddStart()
+	return h
 }
 
 // EndOfStream returns a heap that ends a stream.

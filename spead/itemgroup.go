@@ -13,11 +13,25 @@ import (
 // inside its item pointer, as spead2 sends it. Descriptors are checked
 // when added, and values when set ([Set], or the SetUint, SetBytes and
 // SetInt8s methods), so that a receiver never sees one that does not fit.
+//
+// A receiver that joins the stream late has missed the descriptors. Set
+// DescriptorFrequency to send them again at intervals, as spead2's
+// descriptor_frequency does, or build a heap of all of them with
+// [ItemGroup.HeapWith].
 type ItemGroup struct {
+	// DescriptorFrequency, if positive, makes the group send each
+	// descriptor again in the heap it builds DescriptorFrequency heaps
+	// after the last one that carried it, so that with n > 0 the heaps
+	// built first, n-th, 2n-th and so on carry every descriptor of the
+	// items declared before them. Zero sends each descriptor once.
+	// Every heap the group builds counts, whatever it carries.
+	DescriptorFrequency int
+
 	flavour Flavour
 	items   []*GroupItem
 	byName  map[string]*GroupItem
 	byID    map[uint64]*GroupItem
+	built   int64 // heaps built so far
 }
 
 // GroupItem is one item of an [ItemGroup]: its descriptor and its current
@@ -25,12 +39,13 @@ type ItemGroup struct {
 // out how to send its values, when the item was declared.
 type GroupItem struct {
 	Descriptor
-	layout    layout // what the descriptor says of the values
-	item      Item   // the value as it goes into a heap
-	set       bool   // a value has been set
-	changed   bool   // set since the last heap
-	described bool   // its descriptor has gone out
-	immediate bool   // small values may travel in the pointer (see Add)
+	layout      layout // what the descriptor says of the values
+	item        Item   // the value as it goes into a heap
+	set         bool   // a value has been set
+	changed     bool   // set since the last heap
+	described   bool   // its descriptor has gone out
+	describedAt int64  // the group's heap count when it last went out
+	immediate   bool   // small values may travel in the pointer (see Add)
 }
 
 // NewItemGroup returns an empty item group for heaps of flavour f; the zero
@@ -186,36 +201,81 @@ func (g *ItemGroup) SetInt8s(name string, v []int8) error {
 	return nil
 }
 
+// Include selects which descriptors, or which values, a heap built by
+// [ItemGroup.HeapWith] carries: the 'stale', 'all' and 'none' of the
+// descriptors and data arguments of spead2's HeapGenerator.get_heap.
+type Include uint8
+
+const (
+	// IncludeStale takes the descriptors not yet sent or due again (see
+	// DescriptorFrequency), or the values set since they last went out.
+	IncludeStale Include = iota
+	// IncludeAll takes every descriptor, or every value that has been
+	// set, whether sent before or not.
+	IncludeAll
+	// IncludeNone takes none. Values left out stay stale, for a later
+	// heap to carry; descriptors left out are not due again any sooner.
+	IncludeNone
+)
+
 // Heap returns a heap with, item by item in the order they were declared,
-// the descriptor of each item not yet described and the value of each item
-// set since the last heap: spead2's Python item groups put them in the
-// same order.
+// the descriptor of each item not yet described (or due again, see
+// DescriptorFrequency) and the value of each item set since the last
+// heap: spead2's Python item groups put them in the same order. It is
+// HeapWith(IncludeStale, IncludeStale).
 func (g *ItemGroup) Heap() (*Heap, error) {
+	return g.HeapWith(IncludeStale, IncludeStale)
+}
+
+// FillHeap is Heap for a heap the caller reuses: it resets h and fills it.
+func (g *ItemGroup) FillHeap(h *Heap) error {
+	return g.FillHeapWith(h, IncludeStale, IncludeStale)
+}
+
+// HeapWith returns a heap with, item by item in the order they were
+// declared, the descriptors and the values that descriptors and data
+// select. HeapWith(IncludeAll, IncludeNone) is a heap of every descriptor
+// and no values, for receivers that join late.
+func (g *ItemGroup) HeapWith(descriptors, data Include) (*Heap, error) {
 	h := NewHeap(g.flavour)
-	if err := g.FillHeap(h); err != nil {
+	if err := g.FillHeapWith(h, descriptors, data); err != nil {
 		return nil, err
 	}
 	return h, nil
 }
 
-// FillHeap is Heap for a heap the caller reuses: it resets h and fills it.
-func (g *ItemGroup) FillHeap(h *Heap) error {
+// FillHeapWith is HeapWith for a heap the caller reuses: it resets h and
+// fills it.
+func (g *ItemGroup) FillHeapWith(h *Heap, descriptors, data Include) error {
+	if descriptors > IncludeNone || data > IncludeNone {
+		return fmt.Errorf("item group: descriptors %d or data %d is not an Include", descriptors, data)
+	}
 	h.Flavour = g.flavour
 	h.Reset()
 	for _, it := range g.items {
-		if !it.described {
+		if descriptors == IncludeAll || descriptors == IncludeStale && g.due(it) {
 			if err := h.AddDescriptor(&it.Descriptor); err != nil {
 				return fmt.Errorf("item group: %w", err)
 			}
-			it.described = true
+			it.described, it.describedAt = true, g.built
 		}
-		if it.changed {
+		if it.set && (data == IncludeAll || data == IncludeStale && it.changed) {
 			h.Items = append(h.Items, it.item)
 			it.changed = false
 		}
 	}
+	g.built++
 	return nil
 }
+
+// due reports whether it's descriptor is to go in the next heap that
+// takes stale descriptors.
+func (g *ItemGroup) due(it *GroupItem) bool {
+	return !it.described || g.DescriptorFrequency > 0 && g.built-it.describedAt >= int64(g.DescriptorFrequency)
+}
+
+// StartHeap returns the heap that starts the stream (see [StartOfStream]).
+func (g *ItemGroup) StartHeap() *Heap { return StartOfStream(g.flavour) }
 
 // EndHeap returns the heap that ends the stream.
 func (g *ItemGroup) EndHeap() *Heap { return EndOfStream(g.flavour) }

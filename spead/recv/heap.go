@@ -94,7 +94,16 @@ func (h *Heap) Descriptors() ([]spead.Descriptor, error) {
 // that ends a stream. Receivers do not hand such heaps out; this is for
 // heaps built by hand.
 func (h *Heap) IsEndOfStream() bool {
-	return hasStop(h.Flavour, h.pointers)
+	return hasCtrl(h.Flavour, h.pointers, spead.CtrlStreamStop)
+}
+
+// IsStartOfStream reports whether the heap carries the stream control
+// item that starts a stream, as [spead.StartOfStream]'s heap does.
+// Receivers hand such a heap out like any other, and count it in
+// Stats.Heaps, as spead2 does; it ends nothing, and an [ItemGroup] takes
+// no value from it.
+func (h *Heap) IsStartOfStream() bool {
+	return hasCtrl(h.Flavour, h.pointers, spead.CtrlStreamStart)
 }
 
 // wholePointers returns the item pointers of an incomplete heap that

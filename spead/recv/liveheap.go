@@ -149,10 +149,10 @@ func keepPointer(f spead.Flavour, ip uint64) bool {
 	return id < spead.HeapCntID || id > spead.PayloadLengthID
 }
 
-// hasStop reports whether pointers hold the stream control item that ends
-// a stream.
-func hasStop(f spead.Flavour, pointers []byte) bool {
-	want := f.Immediate(spead.StreamCtrlID, spead.CtrlStreamStop)
+// hasCtrl reports whether pointers hold the stream control item of the
+// given value, as an immediate.
+func hasCtrl(f spead.Flavour, pointers []byte, value uint64) bool {
+	want := f.Immediate(spead.StreamCtrlID, value)
 	for i := 0; i+8 <= len(pointers); i += 8 {
 		if binary.BigEndian.Uint64(pointers[i:]) == want {
 			return true

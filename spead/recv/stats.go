@@ -10,7 +10,8 @@ package recv
 // decodes and then rejects; here those are bad packets.)
 type Stats struct {
 	// Heaps counts heaps handed out, complete or not; as in spead2 it
-	// excludes the heap that carried the end-of-stream item.
+	// excludes the heap that carried the end-of-stream item, and
+	// includes start-of-stream heaps and heaps of descriptors alone.
 	Heaps uint64
 	// IncompleteHeapsEvicted counts incomplete heaps handed out to make
 	// room for a new heap.
