@@ -79,7 +79,8 @@ strings, errors that quote them) is printed as is when it is printable,
 and otherwise quoted with Go's escapes, as in "a\x1b[2J", so that no
 control byte reaches the terminal.
 
---verify checks the tutorial's data: data heap k (heap counter k+1) has
+--verify checks the tutorial's data: data heap k (heap counter k+1, or
+k+s+1 after a start-of-stream heap of counter s) has
 timestamp k*1048576 and 1048576 samples, all equal to int8(k) for
 "constant" (steps 2 and 3) or, for "random" (step 1), all in [-100, 100)
 and plausibly uniform there, which constant data never is. Every

@@ -36,9 +36,12 @@ func NewPrinter(w io.Writer, descriptors, values bool) *Printer {
 
 // Print prints heap h.
 func (p *Printer) Print(h *recv.Heap) {
-	if h.Complete() {
+	switch {
+	case h.IsStartOfStream():
+		fmt.Fprintf(p.w, "Received heap %d, start of stream\n", h.Cnt)
+	case h.Complete():
 		fmt.Fprintf(p.w, "Received heap %d\n", h.Cnt)
-	} else {
+	default:
 		fmt.Fprintf(p.w, "Received heap %d, incomplete: %d of %s bytes\n", h.Cnt, h.Received, lengthString(h.Length))
 	}
 	if p.descriptors {

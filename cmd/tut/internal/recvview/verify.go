@@ -24,7 +24,8 @@ const (
 
 // Verifier checks heaps against the tutorial's data.
 type Verifier struct {
-	constant bool // constant fill (steps 2 and 3), else random (step 1)
+	constant bool   // constant fill (steps 2 and 3), else random (step 1)
+	first    uint64 // the counter of data heap 0
 	w        io.Writer
 	good     map[uint64]bool // heap counters that passed
 	seen     map[uint64]bool // heap counters received at all
@@ -35,7 +36,7 @@ type Verifier struct {
 // NewVerifier returns a Verifier for "random" or "constant" data that
 // reports problems on w.
 func NewVerifier(mode string, w io.Writer) *Verifier {
-	return &Verifier{constant: mode == "constant", w: w, good: map[uint64]bool{}, seen: map[uint64]bool{}}
+	return &Verifier{constant: mode == "constant", first: verifyFirstHeapCnt, w: w, good: map[uint64]bool{}, seen: map[uint64]bool{}}
 }
 
 // report records a problem and prints it, up to a limit.
@@ -60,24 +61,35 @@ func (v *Verifier) print(format string, args ...any) {
 	fmt.Fprintf(v.w, "tut recv: verify: %s\n", Escape(fmt.Sprintf(format, args...)))
 }
 
-// Check checks one data heap.
+// Check checks one heap. A start-of-stream heap is no data heap: one
+// that comes before any other makes the data heaps count from the
+// counter after its own, and one that comes later is reported.
 func (v *Verifier) Check(h *recv.Heap) {
 	cnt := h.Cnt
+	if h.IsStartOfStream() {
+		if len(v.seen) == 0 {
+			v.first = cnt + 1
+		} else {
+			v.seen[cnt] = true // not lost: no data heap was due here
+			v.report("heap %d starts the stream after data heaps", cnt)
+		}
+		return
+	}
 	if v.seen[cnt] {
 		v.report("heap %d received twice", cnt)
 		return
 	}
 	v.seen[cnt] = true
 	v.maxCnt = max(v.maxCnt, cnt)
-	if cnt < verifyFirstHeapCnt {
-		v.report("heap counter %d: the tutorial numbers heaps from %d", cnt, verifyFirstHeapCnt)
+	if cnt < v.first {
+		v.report("heap counter %d: the tutorial numbers data heaps from %d", cnt, v.first)
 		return
 	}
 	if !h.Complete() {
 		v.report("heap %d is incomplete: %d of %s bytes arrived", cnt, h.Received, lengthString(h.Length))
 		return
 	}
-	k := cnt - verifyFirstHeapCnt
+	k := cnt - v.first
 	items, err := h.Items(nil)
 	if err != nil {
 		v.report("%v", err)
@@ -205,14 +217,14 @@ func checkUniform(data []byte) (float64, bool) {
 // problems.
 func (v *Verifier) Finish(endCnt uint64, ended bool) int {
 	last := v.maxCnt
-	if ended && endCnt > verifyFirstHeapCnt {
+	if ended && endCnt > v.first {
 		last = max(last, endCnt-1)
 	}
-	if last < verifyFirstHeapCnt {
+	if last < v.first {
 		v.summarize(1, "no data heaps received")
 		return v.problems
 	}
-	if lost, n := lostRanges(v.seen, verifyFirstHeapCnt, last); n > 0 {
+	if lost, n := lostRanges(v.seen, v.first, last); n > 0 {
 		v.summarize(n, "%d heaps lost: %s", n, rangesString(lost))
 	}
 	if !ended {
