@@ -53,9 +53,9 @@ interface; port 0 asks the system for a free port). Once it listens it says
 where on stderr, as "tut recv: listening on 127.0.0.1:8888".
 
 At the end of the stream, or on Ctrl-C, or after --timeout without packets,
-it prints statistics, one "name: value" a line: heaps (data heaps, whole
-or incomplete, as spead2's statistic counts them; the end-of-stream heap
-is not one), heaps.complete (those that arrived whole, the number
+it prints statistics, one "name: value" a line: heaps (all heaps, whole
+or incomplete, as spead2's statistic counts them: a start-of-stream heap
+is one, the end-of-stream heap is not), heaps.complete (those that arrived whole, the number
 spead2_recv reports as received), incomplete_heaps_evicted and
 incomplete_heaps_flushed (the rest: incomplete heaps, by why they were
 handed out), packets, bytes, largest_packet and bad_packets, then
