@@ -159,8 +159,8 @@ func (o *recvOptions) check() error {
 	if o.maxHeaps < 1 || o.maxHeaps > 1<<16 {
 		return usagef("--max-heaps must be from 1 to %d, not %d", 1<<16, o.maxHeaps)
 	}
-	if o.maxHeapLen < 0 || o.maxHeapLen > 1<<40 {
-		return usagef("--max-heap-length must be from 0 to %d bytes, not %d", int64(1)<<40, o.maxHeapLen)
+	if o.maxHeapLen < 1 || o.maxHeapLen > 1<<40 {
+		return usagef("--max-heap-length must be from 1 to %d bytes, not %d", int64(1)<<40, o.maxHeapLen)
 	}
 	if o.bufferSize < 0 || o.bufferSize > 1<<30 {
 		return usagef("--buffer-size must be from 0 (the system default) to %d bytes, not %d", 1<<30, o.bufferSize)
@@ -225,6 +225,9 @@ func runRecv(ctx context.Context, addr netip.AddrPort, o recvOptions, stdout, st
 	cfg.MaxHeaps = o.maxHeaps
 	cfg.MaxHeapLength = o.maxHeapLen
 	cfg.BufferSize = o.bufferSize
+	if o.bufferSize == 0 {
+		cfg.BufferSize = -1 // ask for nothing: the system's default
+	}
 	cfg.IdleTimeout = o.timeout
 	if o.iface != "" {
 		if err := setInterface(&cfg, o.iface, addr.Addr()); err != nil {

@@ -31,14 +31,18 @@ const (
 )
 
 // Config is a receiver's configuration, fixed before the receiver exists.
-// Start from [DefaultConfig] and change what you need; [Config.Validate]
-// checks it, and every constructor calls Validate.
+// A zero field means its default, as each field says, so Config{MaxHeaps:
+// 8} is a valid configuration; [DefaultConfig] spells the defaults out.
+// [Config.Validate] checks a configuration, and every constructor calls
+// it.
 type Config struct {
 	// MaxHeaps is how many heaps may be under construction at once. When
 	// a packet starts another heap, the oldest is evicted as incomplete.
+	// 0 means DefaultMaxHeaps.
 	MaxHeaps int
 	// MaxHeapLength is the largest heap payload, in bytes, the receiver
-	// will hold; a packet that claims a longer heap is dropped. Memory
+	// will hold; a packet that claims a longer heap is dropped. 0 means
+	// DefaultMaxHeapLength. Memory
 	// follows the bytes that arrive, not the lengths claimed: the
 	// payload memory a receiver holds (heaps under construction,
 	// finished heaps a Stream has not yet returned, and buffers kept for
@@ -51,16 +55,21 @@ type Config struct {
 	// documentation.
 	MaxHeapLength int64
 	// MaxPointers is how many distinct item pointers one heap may carry;
-	// packets that would add more are dropped.
+	// packets that would add more are dropped. 0 means
+	// DefaultMaxPointers.
 	MaxPointers int
 	// MaxPacketSize is the largest datagram a [Stream] reads, in bytes;
-	// longer ones are counted as truncated and dropped.
+	// longer ones are counted as truncated and dropped. 0 means
+	// DefaultMaxPacketSize.
 	MaxPacketSize int
 	// BufferSize is the socket receive buffer a [Stream] asks for, in
-	// bytes. If the kernel gives less, the stream runs with what it got;
-	// [Stream.BufferSize] says how much that is.
+	// bytes; 0 means DefaultBufferSize, and a negative value asks for
+	// nothing, leaving the system's default. If the kernel gives less,
+	// the stream runs with what it got; [Stream.BufferSize] says how
+	// much that is.
 	BufferSize int
-	// BatchSize is how many datagrams a [Stream] reads per system call.
+	// BatchSize is how many datagrams a [Stream] reads per system call;
+	// 0 means DefaultBatchSize.
 	// Their buffers, BatchSize times MaxPacketSize+1 bytes, are
 	// allocated once. With UDP GRO a datagram holds up to 64 KiB of
 	// packets, and a read takes at most 4 of them (256 KiB).
@@ -100,22 +109,49 @@ const (
 )
 
 // Validate reports the first field that holds an invalid value, with the
-// range it allows.
+// range it allows. Zero fields are valid: they mean the defaults.
 func (c *Config) Validate() error {
+	d := c.withDefaults()
+	return d.validate()
+}
+
+// withDefaults returns c with its zero fields set to their defaults.
+func (c *Config) withDefaults() Config {
+	d := *c
+	if d.MaxHeaps == 0 {
+		d.MaxHeaps = DefaultMaxHeaps
+	}
+	if d.MaxHeapLength == 0 {
+		d.MaxHeapLength = DefaultMaxHeapLength
+	}
+	if d.MaxPointers == 0 {
+		d.MaxPointers = DefaultMaxPointers
+	}
+	if d.MaxPacketSize == 0 {
+		d.MaxPacketSize = DefaultMaxPacketSize
+	}
+	if d.BufferSize == 0 {
+		d.BufferSize = DefaultBufferSize
+	}
+	if d.BatchSize == 0 {
+		d.BatchSize = DefaultBatchSize
+	}
+	return d
+}
+
+// validate checks a configuration whose defaults are filled in.
+func (c *Config) validate() error {
 	if c.MaxHeaps < 1 || c.MaxHeaps > maxMaxHeaps {
 		return fmt.Errorf("recv config: MaxHeaps %d is outside 1 to %d", c.MaxHeaps, maxMaxHeaps)
 	}
-	if c.MaxHeapLength < 0 || c.MaxHeapLength > maxHeapAddress {
-		return fmt.Errorf("recv config: MaxHeapLength %d is outside 0 to %d", c.MaxHeapLength, maxHeapAddress)
+	if c.MaxHeapLength < 1 || c.MaxHeapLength > maxHeapAddress {
+		return fmt.Errorf("recv config: MaxHeapLength %d is outside 1 to %d", c.MaxHeapLength, maxHeapAddress)
 	}
 	if c.MaxPointers < 1 || c.MaxPointers > maxMaxPointers {
 		return fmt.Errorf("recv config: MaxPointers %d is outside 1 to %d", c.MaxPointers, maxMaxPointers)
 	}
 	if c.MaxPacketSize < spead.HeaderSize || c.MaxPacketSize > 65535 {
 		return fmt.Errorf("recv config: MaxPacketSize %d is outside %d to 65535", c.MaxPacketSize, spead.HeaderSize)
-	}
-	if c.BufferSize < 0 {
-		return fmt.Errorf("recv config: BufferSize %d must be 0 (the system default) or more bytes", c.BufferSize)
 	}
 	if c.BatchSize < 1 || c.BatchSize > maxBatchSize {
 		return fmt.Errorf("recv config: BatchSize %d is outside 1 to %d", c.BatchSize, maxBatchSize)

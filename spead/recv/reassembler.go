@@ -44,7 +44,8 @@ type Reassembler struct {
 // fields that limit heaps (MaxHeaps, MaxHeapLength, MaxPointers) matter
 // to it.
 func NewReassembler(cfg Config) (*Reassembler, error) {
-	if err := cfg.Validate(); err != nil {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	return &Reassembler{

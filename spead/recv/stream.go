@@ -57,6 +57,7 @@ type Stream struct {
 // address, as net.ListenMulticastUDP binds. Other sockets may bind the
 // same group and port (SO_REUSEADDR), and each gets every packet.
 func NewUDPStream(addr netip.AddrPort, cfg Config) (*Stream, error) {
+	cfg = cfg.withDefaults()
 	r, err := NewReassembler(cfg)
 	if err != nil {
 		return nil, err

@@ -199,12 +199,13 @@ func TestStreamContextAndStop(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	for _, edit := range []func(*Config){
-		func(c *Config) { c.MaxHeaps = 0 },
+		func(c *Config) { c.MaxHeaps = -1 },
+		func(c *Config) { c.MaxHeaps = 1<<16 + 1 },
 		func(c *Config) { c.MaxHeapLength = -1 },
-		func(c *Config) { c.MaxPointers = 0 },
+		func(c *Config) { c.MaxPointers = -1 },
 		func(c *Config) { c.MaxPacketSize = 70000 },
-		func(c *Config) { c.BufferSize = -1 },
-		func(c *Config) { c.BatchSize = 0 },
+		func(c *Config) { c.MaxPacketSize = 7 },
+		func(c *Config) { c.BatchSize = -1 },
 		func(c *Config) { c.IdleTimeout = -1 },
 	} {
 		cfg := DefaultConfig()
@@ -215,6 +216,39 @@ func TestConfigValidate(t *testing.T) {
 		if _, err := NewReassembler(cfg); err == nil {
 			t.Errorf("NewReassembler(%+v) succeeded", cfg)
 		}
+	}
+}
+
+// TestConfigZeroMeansDefault checks that a zero field means its default,
+// as the rest of Go reads a zero value: the zero Config is valid, and a
+// stream made from it runs with DefaultConfig's values.
+func TestConfigZeroMeansDefault(t *testing.T) {
+	var zero Config
+	if err := zero.Validate(); err != nil {
+		t.Fatalf("the zero Config: %v", err)
+	}
+	if got, want := zero.withDefaults(), DefaultConfig(); got != want {
+		t.Errorf("the zero Config means %+v; want DefaultConfig's %+v", got, want)
+	}
+	s, err := NewUDPStream(netip.MustParseAddrPort("127.0.0.1:0"), Config{MaxHeaps: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	want := DefaultConfig()
+	want.MaxHeaps = 8
+	if s.cfg != want || s.r.cfg != want {
+		t.Errorf("Config{MaxHeaps: 8} runs as %+v (reassembler %+v); want %+v", s.cfg, s.r.cfg, want)
+	}
+	// A negative buffer asks for nothing: the stream takes what the
+	// system gives and does not say.
+	s2, err := NewUDPStream(netip.MustParseAddrPort("127.0.0.1:0"), Config{BufferSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if s2.BufferSize() != 0 {
+		t.Errorf("BufferSize -1: the stream says it asked for a buffer and got %d bytes", s2.BufferSize())
 	}
 }
 
