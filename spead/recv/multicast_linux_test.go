@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +99,52 @@ func linkIndex(t *testing.T, sb *sendtest.Sandbox, tc mcastCase) int {
 	if tc.groupA.Is6() && !v6 {
 		t.Skipf("%s has no IPv6 address: IPv6 is off here", tc.link)
 	}
+	if tc.groupA.Is6() {
+		waitAddressUsable(t, sb, tc.link)
+	}
 	return idx
+}
+
+// waitAddressUsable waits until the link's IPv6 addresses have passed
+// duplicate address detection. Until then they are tentative and the
+// kernel will not send from them ("cannot assign requested address");
+// a link brought up just now can be in that state for a moment.
+func waitAddressUsable(t *testing.T, sb *sendtest.Sandbox, link string) {
+	t.Helper()
+	const tentative = 0x40 // IFA_F_TENTATIVE
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting bool
+		inside(t, sb, func() error {
+			// thread-self: the namespace of the sandbox's thread.
+			b, err := os.ReadFile("/proc/thread-self/net/if_inet6")
+			if err != nil {
+				return err
+			}
+			waiting = false
+			for _, line := range strings.Split(string(b), "\n") {
+				f := strings.Fields(line)
+				if len(f) != 6 || f[5] != link {
+					continue
+				}
+				flags, err := strconv.ParseUint(f[4], 16, 32)
+				if err != nil {
+					return fmt.Errorf("if_inet6 line %q: %w", line, err)
+				}
+				if flags&tentative != 0 {
+					waiting = true
+				}
+			}
+			return nil
+		})
+		if !waiting {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s's IPv6 address is still tentative after 10s", link)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestMulticastJoinedStreamGetsItsGroupOnly sends heaps to group A and
