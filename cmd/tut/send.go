@@ -94,9 +94,9 @@ stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
 			// fragments, without a word; better to say so at once.
 			if err := checkStageMTU(st, opts); err != nil {
 				if rounded != "" {
-					return fmt.Errorf("send: step %d: %s: %w", step, rounded, err)
+					return fmt.Errorf("step %d: %s: %w", step, rounded, err)
 				}
-				return fmt.Errorf("send: step %d: %w", step, err)
+				return fmt.Errorf("step %d: %w", step, err)
 			}
 			if rounded != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "tut send: %s\n", rounded)
@@ -180,10 +180,10 @@ func sendStage(ctx context.Context, n int, st stage, opts stepOptions) error {
 	}
 	err := st.run(ctx, opts)
 	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return fmt.Errorf("send: step %d %w", n, errInterrupted)
+		return fmt.Errorf("step %d %w", n, errInterrupted)
 	}
 	if err != nil {
-		return fmt.Errorf("send: step %d: %w", n, err)
+		return fmt.Errorf("step %d: %w", n, err)
 	}
 	return nil
 }

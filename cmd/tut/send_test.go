@@ -21,7 +21,7 @@ func TestSendStageInterrupted(t *testing.T) {
 	cancel()
 	opts := stepOptions{Heaps: 3, Host: "127.0.0.1", Port: port, Out: io.Discard}
 	err = sendStage(ctx, 2, stages[1], opts)
-	if err == nil || err.Error() != "send: step 2 interrupted" {
+	if err == nil || err.Error() != "step 2 interrupted" {
 		t.Fatalf("sendStage with a canceled context = %v, want interrupted", err)
 	}
 	if isUsage(err) {
@@ -34,7 +34,7 @@ func TestSendStageInterrupted(t *testing.T) {
 func TestSendStageRuntimeError(t *testing.T) {
 	opts := stepOptions{Heaps: 1, Host: "not-an-address", Port: 9, Out: io.Discard}
 	err := sendStage(context.Background(), 3, stages[2], opts)
-	if err == nil || !strings.HasPrefix(err.Error(), "send: step 3: ") {
+	if err == nil || !strings.HasPrefix(err.Error(), "step 3: ") {
 		t.Fatalf("sendStage to a bad host = %v, want an error about step 3", err)
 	}
 	if isUsage(err) {
@@ -76,7 +76,7 @@ func TestExitCode(t *testing.T) {
 	}{
 		{nil, 0},
 		{usagef("bad flag"), 2},
-		{fmt.Errorf("send: step 2 %w", errInterrupted), 130},
+		{fmt.Errorf("step 2 %w", errInterrupted), 130},
 		{fmt.Errorf("bench %w", errInterrupted), 130},
 		{errors.New("recv: listen udp: bind: invalid argument"), 1},
 	} {
