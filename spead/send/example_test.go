@@ -184,3 +184,27 @@ func ExampleStream_CloseContext() {
 	// send: closing the stream: heaps left unsent: context canceled
 	// true
 }
+
+// Say once, on standard error, if the kernel refuses UDP GSO and the
+// stream goes on without it, and ask the stream afterwards. GSO's answer
+// depends on the system and its network devices, so this example prints
+// nothing that go test checks.
+func ExampleWithGSOReport() {
+	dest := netip.MustParseAddrPort("127.0.0.1:9")
+	s, err := send.NewUDPStream([]netip.AddrPort{dest}, send.Config{MaxPacketSize: 9000})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	ctx := send.WithGSOReport(context.Background(), func(err error) {
+		log.Print(err) // "send: UDP GSO turned off after the kernel refused it: ..."
+	})
+	h := spead.NewHeap(spead.DefaultFlavour)
+	h.AddItem(0x3300, make([]byte, 100000))
+	if _, err := s.SendHeap(ctx, h); err != nil {
+		log.Fatal(err)
+	}
+	if on, err := s.GSO(); !on {
+		log.Printf("GSO not in use: %v", err)
+	}
+}

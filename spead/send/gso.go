@@ -1,6 +1,36 @@
 package send
 
-import "github.com/gospead/tutorial/spead/internal/udpbatch"
+import (
+	"context"
+
+	"github.com/gospead/tutorial/spead/internal/udpbatch"
+)
+
+// GSO reports whether the stream hands the kernel runs of packets to cut
+// into datagrams (UDP generic segmentation offload), as it does on Linux.
+// If the kernel refused such a run, so that the stream went on without
+// GSO, for good, GSO returns false and an error wrapping the kernel's,
+// which says why. Elsewhere it returns false and nil.
+func (s *Stream) GSO() (bool, error) { return s.w.gsoState() }
+
+// WithGSOReport returns a copy of ctx under which a stream that turns UDP
+// GSO off calls report, once, with the error [Stream.GSO] then returns.
+// The call comes from the stream's goroutine while it sends a heap handed
+// to it under ctx, and should not block. It tells a program that does not
+// hold the stream, as net/http/httptrace does for HTTP requests.
+func WithGSOReport(ctx context.Context, report func(error)) context.Context {
+	return context.WithValue(ctx, gsoReportKey{}, report)
+}
+
+// gsoReportKey is the context key of WithGSOReport's function.
+type gsoReportKey struct{}
+
+// reportGSO calls the function WithGSOReport put in ctx, if any, with err.
+func reportGSO(ctx context.Context, err error) {
+	if report, ok := ctx.Value(gsoReportKey{}).(func(error)); ok && report != nil {
+		report(err)
+	}
+}
 
 // iovRange is the run iovs[first:end] of a writer's iovecs.
 type iovRange struct{ first, end int }

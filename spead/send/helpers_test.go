@@ -100,8 +100,9 @@ func (w *fakeWriter) write(ctx context.Context, b *batch) (int, error) {
 	return n, nil
 }
 
-func (w *fakeWriter) destinations() int { return w.eps }
-func (w *fakeWriter) close() error      { return nil }
+func (w *fakeWriter) destinations() int       { return w.eps }
+func (w *fakeWriter) gsoState() (bool, error) { return false, nil }
+func (w *fakeWriter) close() error            { return nil }
 
 // sent returns the packets written so far.
 func (w *fakeWriter) sent() []sentPacket {

@@ -55,5 +55,6 @@ func (w *portableWriter) write(ctx context.Context, b *batch) (int, error) {
 	return sent, nil
 }
 
-func (w *portableWriter) destinations() int { return len(w.eps) }
-func (w *portableWriter) close() error      { return w.conn.Close() }
+func (w *portableWriter) destinations() int       { return len(w.eps) }
+func (w *portableWriter) gsoState() (bool, error) { return false, nil }
+func (w *portableWriter) close() error            { return w.conn.Close() }

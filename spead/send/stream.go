@@ -86,6 +86,8 @@ type writer interface {
 	write(ctx context.Context, b *batch) (int, error)
 	// destinations returns how many endpoints the writer knows.
 	destinations() int
+	// gsoState is Stream.GSO; it may be called from any goroutine.
+	gsoState() (bool, error)
 	// close releases the writer's resources.
 	close() error
 }

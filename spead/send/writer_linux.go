@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sync"
 
 	"github.com/gospead/tutorial/spead/internal/udpbatch"
 	"golang.org/x/sys/unix"
@@ -41,7 +42,12 @@ type mmsgWriter struct {
 	send func(ctx context.Context, msgs []unix.Mmsghdr) (int, error)
 	eps  []netip.AddrPort
 	sas  []udpbatch.Sockaddr // eps in the socket's own address form
-	gso  bool                // merge packets; cleared for good if the kernel refuses
+	// gso says whether to merge packets. The stream's goroutine alone
+	// changes it, clearing it for good if the kernel refuses GSO, and
+	// then sets gsoErr to say why; both under mu, for Stream.GSO.
+	gso    bool
+	mu     sync.Mutex
+	gsoErr error
 
 	iovs   []unix.Iovec // the pieces of the batch's packets, in order
 	pktIov []iovRange   // which iovs each packet of the batch uses
@@ -97,7 +103,7 @@ func (w *mmsgWriter) write(ctx context.Context, b *batch) (int, error) {
 				return b.bytesBefore(first), err
 			}
 		case w.gso && w.batch.Segmented(sent) && udpbatch.IsGSOFailure(err):
-			next, err := w.probeWithoutGSO(ctx, b, first)
+			next, err := w.probeWithoutGSO(ctx, b, first, err)
 			if err != nil {
 				return b.bytesBefore(first), err
 			}
@@ -120,16 +126,16 @@ func (b *batch) bytesBefore(k int) int {
 }
 
 // probeWithoutGSO sends packet first on its own after a merged message
-// starting with it was refused. If that works, the fault was GSO, and the
-// writer stops merging for good; otherwise the error is real. It returns
-// the next packet to send.
-func (w *mmsgWriter) probeWithoutGSO(ctx context.Context, b *batch, first int) (int, error) {
+// starting with it was refused with the error refused. If that works, the
+// fault was GSO, and the writer stops merging for good; otherwise the
+// error is real. It returns the next packet to send.
+func (w *mmsgWriter) probeWithoutGSO(ctx context.Context, b *batch, first int, refused error) (int, error) {
 	w.prepare(b, first, false)
 	var retry retrier
 	for {
 		_, err := w.send(ctx, w.batch.Msgs[:1])
 		if err == nil {
-			w.gso = false
+			w.turnOffGSO(ctx, refused)
 			return first + 1, nil
 		}
 		if !isTransient(err) {
@@ -140,6 +146,25 @@ func (w *mmsgWriter) probeWithoutGSO(ctx context.Context, b *batch, first int) (
 			return 0, err
 		}
 	}
+}
+
+// turnOffGSO stops the writer merging packets, for good, after the kernel
+// refused a merged message with the error refused, and reports it to
+// whoever asked (WithGSOReport).
+func (w *mmsgWriter) turnOffGSO(ctx context.Context, refused error) {
+	err := fmt.Errorf("send: UDP GSO turned off after the kernel refused it: %w", refused)
+	w.mu.Lock()
+	w.gso, w.gsoErr = false, err
+	w.mu.Unlock()
+	reportGSO(ctx, err)
+}
+
+// gsoState reports whether the writer merges packets, and why not if the
+// kernel refused.
+func (w *mmsgWriter) gsoState() (bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.gso, w.gsoErr
 }
 
 // prepare fills w.batch with the messages planMessages makes of packets

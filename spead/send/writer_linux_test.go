@@ -47,8 +47,13 @@ func TestGSOFallback(t *testing.T) {
 			}
 			return real(ctx, msgs)
 		}
+		if on, err := s.GSO(); !on || err != nil {
+			t.Errorf("%v: before the first heap GSO() = %v, %v; want true, nil", errno, on, err)
+		}
+		var reports []error
+		ctx := WithGSOReport(context.Background(), func(err error) { reports = append(reports, err) })
 		h := testHeap(200000, 1)
-		n, err := s.SendHeap(context.Background(), h)
+		n, err := s.SendHeap(ctx, h)
 		if err != nil {
 			t.Fatalf("%v: %v", errno, err)
 		}
@@ -56,6 +61,44 @@ func TestGSOFallback(t *testing.T) {
 		checkPackets(t, conn, want, n)
 		if w.gso || refused != 1 {
 			t.Errorf("%v: after the fallback gso=%v and %d messages were refused; want false and 1", errno, w.gso, refused)
+		}
+		// The fallback is reported: by GSO, and once to the context.
+		wantMsg := "send: UDP GSO turned off after the kernel refused it: " + errno.Error()
+		on, err := s.GSO()
+		if on || !errors.Is(err, errno) || err.Error() != wantMsg {
+			t.Errorf("%v: after the fallback GSO() = %v, %v; want false, %q", errno, on, err, wantMsg)
+		}
+		if _, err := s.SendHeap(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+		if len(reports) != 1 || reports[0] != err {
+			t.Errorf("%v: reported %v, want once, the error GSO returns", errno, reports)
+		}
+	}
+}
+
+// TestGSOInUse checks that a stream whose messages the kernel takes says
+// GSO is in use and reports nothing, and that one made without GSO says
+// it is not, with no error.
+func TestGSOInUse(t *testing.T) {
+	conn, ep := listen(t)
+	s, _ := mmsgStream(t, ep, 9000)
+	reported := false
+	ctx := WithGSOReport(context.Background(), func(error) { reported = true })
+	h := testHeap(200000, 1)
+	n, err := s.SendHeap(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := spead.AppendPackets(nil, h, 1, 9000)
+	checkPackets(t, conn, want, n)
+	if on, err := s.GSO(); !on || err != nil || reported {
+		t.Errorf("at loopback GSO() = %v, %v, reported %v; want true, nil, false", on, err, reported)
+	}
+	for _, k := range kinds[1:] {
+		s := newTestStream(t, []netip.AddrPort{ep}, DefaultConfig(), k.kind)
+		if on, err := s.GSO(); on || err != nil {
+			t.Errorf("%s writer: GSO() = %v, %v; want false, nil", k.name, on, err)
 		}
 	}
 }
@@ -211,8 +254,8 @@ func TestSandboxGSORefused(t *testing.T) {
 	if _, err := s.SendHeap(context.Background(), testHeap(1<<20, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if w := s.w.(*mmsgWriter); w.gso {
-		t.Error("GSO still on after the kernel refused it")
+	if on, err := s.GSO(); on || !udpbatch.IsGSOFailure(err) {
+		t.Errorf("after the kernel refused GSO, GSO() = %v, %v; want false and the kernel's error", on, err)
 	}
 }
 
