@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gospead/tutorial/cmd/tut/internal/dummy"
 	"github.com/gospead/tutorial/spead"
+	"github.com/gospead/tutorial/spead/send"
 	"github.com/spf13/cobra"
 )
 
@@ -101,7 +103,7 @@ stderr. Run "tut steps" for the stages and "tut diff 1 2" for what changed.`,
 			if rounded != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "tut send: %s\n", rounded)
 			}
-			return sendStage(cmd.Context(), step, st, opts)
+			return sendStage(cmd.Context(), step, st, opts, cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().IntVar(&step, "step", 0, "the stage of the tutorial to run: 1, 2 or 3 (required)")
@@ -159,8 +161,9 @@ func parseDestination(n int, st stage, args []string, opts *stepOptions) error {
 }
 
 // sendStage runs stage n until it is done or interrupted, with a progress
-// indicator when stderr is a terminal.
-func sendStage(ctx context.Context, n int, st stage, opts stepOptions) error {
+// indicator when stderr is a terminal. If the kernel refused UDP GSO, it
+// says so once on errOut.
+func sendStage(ctx context.Context, n int, st stage, opts stepOptions, errOut io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -172,6 +175,22 @@ func sendStage(ctx context.Context, n int, st stage, opts stepOptions) error {
 	go func() {
 		<-ctx.Done()
 		stop()
+	}()
+	// If the kernel refuses UDP GSO, the stream goes on without it; say
+	// so once, when the progress line is gone.
+	gsoOff := make(chan error, 1)
+	ctx = send.WithGSOReport(ctx, func(err error) {
+		select {
+		case gsoOff <- err:
+		default:
+		}
+	})
+	defer func() {
+		select {
+		case err := <-gsoOff:
+			fmt.Fprintf(errOut, "tut: %v\n", err)
+		default:
+		}
 	}()
 	if isTerminal(os.Stderr) {
 		p := newProgress(os.Stderr)

@@ -20,7 +20,7 @@ func TestSendStageInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	opts := stepOptions{Heaps: 3, Host: "127.0.0.1", Port: port, Out: io.Discard}
-	err = sendStage(ctx, 2, stages[1], opts)
+	err = sendStage(ctx, 2, stages[1], opts, io.Discard)
 	if err == nil || err.Error() != "step 2 interrupted" {
 		t.Fatalf("sendStage with a canceled context = %v, want interrupted", err)
 	}
@@ -33,7 +33,7 @@ func TestSendStageInterrupted(t *testing.T) {
 // with the step and is not a usage error, for exit code 1.
 func TestSendStageRuntimeError(t *testing.T) {
 	opts := stepOptions{Heaps: 1, Host: "not-an-address", Port: 9, Out: io.Discard}
-	err := sendStage(context.Background(), 3, stages[2], opts)
+	err := sendStage(context.Background(), 3, stages[2], opts, io.Discard)
 	if err == nil || !strings.HasPrefix(err.Error(), "step 3: ") {
 		t.Fatalf("sendStage to a bad host = %v, want an error about step 3", err)
 	}
