@@ -25,13 +25,6 @@ func WithGSOReport(ctx context.Context, report func(error)) context.Context {
 // gsoReportKey is the context key of WithGSOReport's function.
 type gsoReportKey struct{}
 
-// reportGSO calls the function WithGSOReport put in ctx, if any, with err.
-func reportGSO(ctx context.Context, err error) {
-	if report, ok := ctx.Value(gsoReportKey{}).(func(error)); ok && report != nil {
-		report(err)
-	}
-}
-
 // iovRange is the run iovs[first:end] of a writer's iovecs.
 type iovRange struct{ first, end int }
 

@@ -159,6 +159,13 @@ func (w *mmsgWriter) turnOffGSO(ctx context.Context, refused error) {
 	reportGSO(ctx, err)
 }
 
+// reportGSO calls the function WithGSOReport put in ctx, if any, with err.
+func reportGSO(ctx context.Context, err error) {
+	if report, ok := ctx.Value(gsoReportKey{}).(func(error)); ok && report != nil {
+		report(err)
+	}
+}
+
 // gsoState reports whether the writer merges packets, and why not if the
 // kernel refused.
 func (w *mmsgWriter) gsoState() (bool, error) {
