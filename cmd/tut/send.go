@@ -167,15 +167,6 @@ func sendStage(ctx context.Context, n int, st stage, opts stepOptions, errOut io
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	// The first Ctrl-C cancels the send. Then stop restores the default
-	// at once, so that a second one ends the program even while the
-	// stage winds down.
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
 	// If the kernel refuses UDP GSO, the stream goes on without it; say
 	// so once, when the progress line is gone.
 	gsoOff := make(chan error, 1)
@@ -191,6 +182,15 @@ func sendStage(ctx context.Context, n int, st stage, opts stepOptions, errOut io
 			fmt.Fprintf(errOut, "tut: %v\n", err)
 		default:
 		}
+	}()
+	// The first Ctrl-C cancels the send. Then stop restores the default
+	// at once, so that a second one ends the program even while the
+	// stage winds down.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
 	}()
 	if isTerminal(os.Stderr) {
 		p := newProgress(os.Stderr)
