@@ -247,8 +247,11 @@ func (g *ItemGroup) HeapWith(descriptors, data Include) (*Heap, error) {
 // FillHeapWith is HeapWith for a heap the caller reuses: it resets h and
 // fills it.
 func (g *ItemGroup) FillHeapWith(h *Heap, descriptors, data Include) error {
-	if descriptors > IncludeNone || data > IncludeNone {
-		return fmt.Errorf("item group: descriptors %d or data %d is not an Include", descriptors, data)
+	if descriptors > IncludeNone {
+		return fmt.Errorf("item group: descriptors %d is not an Include", descriptors)
+	}
+	if data > IncludeNone {
+		return fmt.Errorf("item group: data %d is not an Include", data)
 	}
 	h.Flavour = g.flavour
 	h.Reset()

@@ -134,12 +134,23 @@ func TestItemGroupDescriptorsAgain(t *testing.T) {
 }
 
 // TestItemGroupHeapWithRefuses checks that an Include out of range is an
-// error, not a heap.
+// error, not a heap, and that the error names the argument out of range
+// and not the other.
 func TestItemGroupHeapWithRefuses(t *testing.T) {
 	g := NewItemGroup(DefaultFlavour)
-	for _, in := range [][2]Include{{IncludeNone + 1, IncludeStale}, {IncludeStale, 7}} {
-		if h, err := g.HeapWith(in[0], in[1]); err == nil || h != nil {
-			t.Errorf("HeapWith(%d, %d) = %v, %v; want an error", in[0], in[1], h, err)
+	for _, tt := range []struct {
+		in   [2]Include
+		want string
+	}{
+		{[2]Include{IncludeNone + 1, IncludeStale}, "item group: descriptors 3 is not an Include"},
+		{[2]Include{IncludeStale, 7}, "item group: data 7 is not an Include"},
+		{[2]Include{IncludeAll, 7}, "item group: data 7 is not an Include"},
+	} {
+		h, err := g.HeapWith(tt.in[0], tt.in[1])
+		if err == nil || h != nil {
+			t.Errorf("HeapWith(%d, %d) = %v, %v; want an error", tt.in[0], tt.in[1], h, err)
+		} else if err.Error() != tt.want {
+			t.Errorf("HeapWith(%d, %d): error %q; want %q", tt.in[0], tt.in[1], err, tt.want)
 		}
 	}
 }

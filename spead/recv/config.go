@@ -142,19 +142,19 @@ func (c *Config) withDefaults() Config {
 // validate checks a configuration whose defaults are filled in.
 func (c *Config) validate() error {
 	if c.MaxHeaps < 1 || c.MaxHeaps > maxMaxHeaps {
-		return fmt.Errorf("recv config: MaxHeaps %d is outside 1 to %d", c.MaxHeaps, maxMaxHeaps)
+		return fmt.Errorf("recv config: MaxHeaps %d is outside 1 to %d, or 0 for DefaultMaxHeaps", c.MaxHeaps, maxMaxHeaps)
 	}
 	if c.MaxHeapLength < 1 || c.MaxHeapLength > maxHeapAddress {
-		return fmt.Errorf("recv config: MaxHeapLength %d is outside 1 to %d", c.MaxHeapLength, maxHeapAddress)
+		return fmt.Errorf("recv config: MaxHeapLength %d is outside 1 to %d, or 0 for DefaultMaxHeapLength", c.MaxHeapLength, maxHeapAddress)
 	}
 	if c.MaxPointers < 1 || c.MaxPointers > maxMaxPointers {
-		return fmt.Errorf("recv config: MaxPointers %d is outside 1 to %d", c.MaxPointers, maxMaxPointers)
+		return fmt.Errorf("recv config: MaxPointers %d is outside 1 to %d, or 0 for DefaultMaxPointers", c.MaxPointers, maxMaxPointers)
 	}
 	if c.MaxPacketSize < spead.HeaderSize || c.MaxPacketSize > 65535 {
-		return fmt.Errorf("recv config: MaxPacketSize %d is outside %d to 65535", c.MaxPacketSize, spead.HeaderSize)
+		return fmt.Errorf("recv config: MaxPacketSize %d is outside %d to 65535, or 0 for DefaultMaxPacketSize", c.MaxPacketSize, spead.HeaderSize)
 	}
 	if c.BatchSize < 1 || c.BatchSize > maxBatchSize {
-		return fmt.Errorf("recv config: BatchSize %d is outside 1 to %d", c.BatchSize, maxBatchSize)
+		return fmt.Errorf("recv config: BatchSize %d is outside 1 to %d, or 0 for DefaultBatchSize", c.BatchSize, maxBatchSize)
 	}
 	if c.IdleTimeout < 0 {
 		return fmt.Errorf("recv config: IdleTimeout %v must be 0 (none) or positive", c.IdleTimeout)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,20 +199,30 @@ func TestStreamContextAndStop(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	for _, edit := range []func(*Config){
-		func(c *Config) { c.MaxHeaps = -1 },
-		func(c *Config) { c.MaxHeaps = 1<<16 + 1 },
-		func(c *Config) { c.MaxHeapLength = -1 },
-		func(c *Config) { c.MaxPointers = -1 },
-		func(c *Config) { c.MaxPacketSize = 70000 },
-		func(c *Config) { c.MaxPacketSize = 7 },
-		func(c *Config) { c.BatchSize = -1 },
-		func(c *Config) { c.IdleTimeout = -1 },
+	// Each error says the range it allows, and that 0 means the default
+	// where it does.
+	for _, tt := range []struct {
+		edit func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.MaxHeaps = -1 }, "MaxHeaps -1 is outside 1 to 65536, or 0 for DefaultMaxHeaps"},
+		{func(c *Config) { c.MaxHeaps = 1<<16 + 1 }, "MaxHeaps 65537 is outside 1 to 65536, or 0 for DefaultMaxHeaps"},
+		{func(c *Config) { c.MaxHeapLength = -1 }, "MaxHeapLength -1 is outside 1 to"},
+		{func(c *Config) { c.MaxPointers = -1 }, "MaxPointers -1 is outside 1 to"},
+		{func(c *Config) { c.MaxPacketSize = 70000 }, "MaxPacketSize 70000 is outside 8 to 65535, or 0 for DefaultMaxPacketSize"},
+		{func(c *Config) { c.MaxPacketSize = 7 }, "MaxPacketSize 7 is outside 8 to 65535"},
+		{func(c *Config) { c.BatchSize = -1 }, "BatchSize -1 is outside 1 to"},
+		{func(c *Config) { c.IdleTimeout = -1 }, "IdleTimeout -1ns must be 0 (none) or positive"},
 	} {
 		cfg := DefaultConfig()
-		edit(&cfg)
-		if err := cfg.Validate(); err == nil {
+		tt.edit(&cfg)
+		err := cfg.Validate()
+		if err == nil {
 			t.Errorf("%+v is valid", cfg)
+		} else if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("error %q does not contain %q", err, tt.want)
+		} else if strings.Contains(tt.want, "is outside 1 to") && !strings.Contains(err.Error(), ", or 0 for Default") {
+			t.Errorf("error %q does not say that 0 means the default", err)
 		}
 		if _, err := NewReassembler(cfg); err == nil {
 			t.Errorf("NewReassembler(%+v) succeeded", cfg)

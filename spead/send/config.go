@@ -98,20 +98,20 @@ func (c *Config) Validate() error {
 	d := c.withDefaults()
 	c = &d
 	if c.MaxPacketSize < spead.MinPacketSize || c.MaxPacketSize > spead.MaxUDPPayload {
-		return fmt.Errorf("send config: MaxPacketSize %d is outside %d to %d (the SPEAD prefix and a pointer, up to the UDP maximum)",
+		return fmt.Errorf("send config: MaxPacketSize %d is outside %d to %d (the SPEAD prefix and a pointer, up to the UDP maximum), or 0 for DefaultMaxPacketSize",
 			c.MaxPacketSize, spead.MinPacketSize, spead.MaxUDPPayload)
 	}
 	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		return fmt.Errorf("send config: Rate %v must be 0 (unlimited) or a finite positive number of bytes per second", c.Rate)
 	}
 	if c.MaxHeaps < 1 || c.MaxHeaps > 1<<20 {
-		return fmt.Errorf("send config: MaxHeaps %d is outside 1 to %d", c.MaxHeaps, 1<<20)
+		return fmt.Errorf("send config: MaxHeaps %d is outside 1 to %d, or 0 for DefaultMaxHeaps", c.MaxHeaps, 1<<20)
 	}
 	if c.BurstSize < 0 {
 		return fmt.Errorf("send config: BurstSize %d must be 0 (DefaultBurstSize) or more bytes", c.BurstSize)
 	}
 	if c.BurstRateRatio < 1 || math.IsNaN(c.BurstRateRatio) || math.IsInf(c.BurstRateRatio, 0) {
-		return fmt.Errorf("send config: BurstRateRatio %v must be finite and at least 1", c.BurstRateRatio)
+		return fmt.Errorf("send config: BurstRateRatio %v must be finite and at least 1, or 0 for DefaultBurstRateRatio", c.BurstRateRatio)
 	}
 	if c.WaitSpin < 0 || c.WaitSpin > MaxWaitSpin {
 		return fmt.Errorf("send config: WaitSpin %v is outside 0 to %v", c.WaitSpin, MaxWaitSpin)
