@@ -22,9 +22,10 @@ type ItemGroup struct {
 	// DescriptorFrequency, if positive, makes the group send each
 	// descriptor again in the heap it builds DescriptorFrequency heaps
 	// after the last one that carried it, so that with n > 0 the heaps
-	// built first, n-th, 2n-th and so on carry every descriptor of the
-	// items declared before them. Zero sends each descriptor once.
-	// Every heap the group builds counts, whatever it carries.
+	// built 0, n, 2n and so on, counting from 0, carry every descriptor
+	// of the items declared before them. Zero sends each descriptor once.
+	// Every heap that Heap, HeapWith and the Fill methods build counts,
+	// whatever it carries; StartHeap and EndHeap do not.
 	DescriptorFrequency int
 
 	flavour Flavour

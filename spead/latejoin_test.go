@@ -133,6 +133,32 @@ func TestItemGroupDescriptorsAgain(t *testing.T) {
 	}
 }
 
+// TestItemGroupControlHeapsDoNotCount checks what DescriptorFrequency's
+// doc says of StartHeap and EndHeap: the heaps they return do not count
+// towards the frequency, so descriptors come again in the n-th heap that
+// Heap builds after the one that last carried them (counting from 0).
+func TestItemGroupControlHeapsDoNotCount(t *testing.T) {
+	g := NewItemGroup(DefaultFlavour)
+	g.DescriptorFrequency = 2
+	if _, err := g.Add(Descriptor{ID: 0x1600, Name: "a", Format: []FormatField{{'u', 40}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"da a", "a", "da a"} {
+		g.StartHeap()
+		g.EndHeap()
+		if err := g.SetUint("a", uint64(i)); err != nil {
+			t.Fatal(err)
+		}
+		h, err := g.Heap()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.ReplaceAll(heapIDs(t, h), "1600", "a"); got != want {
+			t.Errorf("heap %d carries %q, want %q", i, got, want)
+		}
+	}
+}
+
 // TestItemGroupHeapWithRefuses checks that an Include out of range is an
 // error, not a heap, and that the error names the argument out of range
 // and not the other.
