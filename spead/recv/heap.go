@@ -35,9 +35,9 @@ type Heap struct {
 
 // Release hands the heap's payload memory back to the receiver that made
 // it, for later heaps to reuse, so that a long stream allocates nothing
-// per heap. Afterwards the heap is empty, and the Payload, items and
-// values taken from it must not be used. Calling Release is optional;
-// memory not released is garbage collected as usual.
+// per heap. Afterwards the heap is empty but for Cnt and Flavour, and the
+// Payload, items and values taken from it must not be used. Calling
+// Release is optional; memory not released is garbage collected as usual.
 func (h *Heap) Release() {
 	if h.pool != nil {
 		h.pool.put(h.Payload)

@@ -80,6 +80,11 @@ func TestItemGroupValuesOutliveRelease(t *testing.T) {
 	if string(a.Raw.Data) != "\x01\x02\x03\x04\x01\x02\x03\x04" {
 		t.Errorf("after Release: a's raw bytes % x", a.Raw.Data)
 	}
+	// Release's doc: the heap keeps its counter and flavour, and nothing
+	// else (Examples print h.Cnt after releasing h).
+	if h := heaps[0]; h.Cnt != 1 || h.Flavour != spead.DefaultFlavour || h.Payload != nil || h.Received != 0 || h.Complete() {
+		t.Errorf("after Release: heap %+v", *h)
+	}
 }
 
 // TestItemGroupUpdateChangesOnlyCarriedItems sends a heap with two
