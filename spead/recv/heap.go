@@ -100,8 +100,9 @@ func (h *Heap) IsEndOfStream() bool {
 // IsStartOfStream reports whether the heap carries the stream control
 // item that starts a stream, as [spead.StartOfStream]'s heap does.
 // Receivers hand such a heap out like any other, and count it in
-// Stats.Heaps, as spead2 does; it ends nothing, and an [ItemGroup] takes
-// no value from it.
+// Stats.Heaps, as spead2 does; it ends nothing. [ItemGroup.Update] skips
+// the control item and takes the heap's other items, if any, as from any
+// heap (spead.StartOfStream's heap has none).
 func (h *Heap) IsStartOfStream() bool {
 	return hasCtrl(h.Flavour, h.pointers, spead.CtrlStreamStart)
 }

@@ -108,6 +108,28 @@ func TestStartAndDescriptorHeaps(t *testing.T) {
 	checkLateJoin(t, g, 7)
 }
 
+// TestStartHeapWithValues checks what IsStartOfStream's doc says of a
+// start heap that also carries descriptors and values: an item group
+// takes them, skipping the control item, as from any heap.
+func TestStartHeapWithValues(t *testing.T) {
+	sg := lateJoinGroup(t, 0)
+	setLateJoin(t, sg, 7)
+	h, err := sg.Heap()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.AddStart()
+	heaps, errs := feed(newReassembler(t, nil), packets(t, h, 1, 1472))
+	if len(errs) != 0 || len(heaps) != 1 || !heaps[0].IsStartOfStream() {
+		t.Fatalf("%d heaps, errors %v; want one start heap", len(heaps), errs)
+	}
+	g := NewItemGroup()
+	if updated, err := g.Update(heaps[0]); err != nil || len(updated) != 2 {
+		t.Fatalf("%d items updated, %v; want 2", len(updated), err)
+	}
+	checkLateJoin(t, g, 7)
+}
+
 // TestLateJoiner: a receiver that missed the first heaps, the ones that
 // carried the descriptors, learns them from the first heap that carries
 // them again, DescriptorFrequency heaps after the last, and decodes every
