@@ -149,7 +149,7 @@ func interfaceError(op string, ifc Interface, err error) error {
 		case ifc.Addr.IsValid():
 			return fmt.Errorf("%s: no interface has the address %v: %w", op, ifc.Addr, err)
 		default:
-			return fmt.Errorf("%s: no route to it chooses an interface (add one, or choose the interface): %w", op, err)
+			return fmt.Errorf("%s: no interface chosen, and no route to the group to choose one (add a route, or choose the interface): %w", op, err)
 		}
 	}
 	return fmt.Errorf("%s on %v: %w", op, ifc, err)
