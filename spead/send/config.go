@@ -29,7 +29,8 @@ const MaxWaitSpin = 10 * time.Millisecond
 
 // Config is a stream's configuration, fixed before the stream exists. A
 // zero field means its default, as each field says, so Config{Rate: 10e6}
-// is a valid configuration; [DefaultConfig] spells the defaults out.
+// is a valid configuration; [DefaultConfig] spells the defaults out. The
+// one exception is WaitSpin, whose zero means no spinning.
 // [Config.Validate] checks a configuration, and every stream constructor
 // calls it.
 type Config struct {
@@ -54,10 +55,12 @@ type Config struct {
 	// DefaultBufferSize. The system may grant less.
 	BufferSize int
 	// WaitSpin is how long Future.Wait stays awake checking whether its
-	// heap has gone, yielding the CPU between checks, before it sleeps; 0
-	// means sleep at once (DefaultConfig sets DefaultWaitSpin). An awake waiter spares the sender the cost of
-	// waking it and costs an otherwise idle CPU; it sleeps at once if
-	// another thread wants that CPU. With GOMAXPROCS 1, Wait never spins.
+	// heap has gone, yielding the CPU between checks, before it sleeps.
+	// Unlike the other fields' zero, 0 is no default: it means sleep at
+	// once, so DefaultConfig sets DefaultWaitSpin and Config{} does not.
+	// An awake waiter spares the sender the cost of waking it and costs
+	// an otherwise idle CPU; it sleeps at once if another thread wants
+	// that CPU. With GOMAXPROCS 1, Wait never spins.
 	// A waiter locked to its OS thread pays two thread switches a Wait:
 	// set WaitSpin to 0 there. See docs/internals.md.
 	WaitSpin time.Duration
