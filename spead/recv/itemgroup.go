@@ -215,6 +215,9 @@ func (g *ItemGroup) Items() []*Item {
 // kept (see [Item].Err); the rest are still applied.
 func (g *ItemGroup) Update(h *Heap) ([]*Item, error) {
 	if !h.Complete() && !g.Incomplete {
+		if h.Length < 0 {
+			return nil, fmt.Errorf("heap %d: %w: %d bytes arrived, and no packet gave the heap's length", h.Cnt, ErrIncompleteHeap, h.Received)
+		}
 		return nil, fmt.Errorf("heap %d: %w: %d of %d bytes arrived", h.Cnt, ErrIncompleteHeap, h.Received, h.Length)
 	}
 	var errs []error

@@ -2,6 +2,7 @@ package recv
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"runtime"
 	"strings"
@@ -150,6 +151,15 @@ func TestItemGroupIncompleteHeap(t *testing.T) {
 	updated, err := g.Update(h)
 	if !errors.Is(err, ErrIncompleteHeap) || len(updated) != 0 || len(g.Items()) != 0 {
 		t.Fatalf("got %d items updated, %d kept, error %v; want none and ErrIncompleteHeap", len(updated), len(g.Items()), err)
+	}
+	if want := fmt.Sprintf("heap 1: incomplete heap not decoded: %d of %d bytes arrived", h.Received, h.Length); err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	// A heap whose packets gave no length (Length -1) says so, rather
+	// than "of -1 bytes".
+	_, err = g.Update(&Heap{Cnt: 2, Flavour: spead.DefaultFlavour, Length: -1, Received: 100})
+	if want := "heap 2: incomplete heap not decoded: 100 bytes arrived, and no packet gave the heap's length"; err == nil || err.Error() != want {
+		t.Errorf("no length: error %v, want %q", err, want)
 	}
 	g.Incomplete = true
 	g.Update(h)
