@@ -96,7 +96,8 @@ func DefaultConfig() Config {
 }
 
 // Validate reports the first field that holds an invalid value, with the
-// range it allows. Zero fields are valid: they mean the defaults.
+// range it allows. Zero fields are valid: they mean the defaults, but for
+// WaitSpin's, which means no spinning.
 func (c *Config) Validate() error {
 	d := c.withDefaults()
 	c = &d
