@@ -42,11 +42,10 @@ type Config struct {
 	MaxHeaps int
 	// MaxHeapLength is the largest heap payload, in bytes, the receiver
 	// will hold; a packet that claims a longer heap is dropped. 0 means
-	// DefaultMaxHeapLength. Memory
-	// follows the bytes that arrive, not the lengths claimed: the
-	// payload memory a receiver holds (heaps under construction,
-	// finished heaps a Stream has not yet returned, and buffers kept for
-	// reuse) stays under
+	// DefaultMaxHeapLength. Memory follows the bytes that arrive, not
+	// the lengths claimed: the payload memory a receiver holds (heaps
+	// under construction, finished heaps a Stream has not yet returned,
+	// and buffers kept for reuse) stays under
 	//
 	//	(3*MaxHeaps + 2) * min(MaxHeapLength, 2*W)
 	//
@@ -69,10 +68,10 @@ type Config struct {
 	// much that is.
 	BufferSize int
 	// BatchSize is how many datagrams a [Stream] reads per system call;
-	// 0 means DefaultBatchSize.
-	// Their buffers, BatchSize times MaxPacketSize+1 bytes, are
-	// allocated once. With UDP GRO a datagram holds up to 64 KiB of
-	// packets, and a read takes at most 4 of them (256 KiB).
+	// 0 means DefaultBatchSize. Their buffers, BatchSize times
+	// MaxPacketSize+1 bytes, are allocated once. With UDP GRO a datagram
+	// holds up to 64 KiB of packets, and a read takes at most 4 of them
+	// (256 KiB).
 	BatchSize int
 	// IdleTimeout, if positive, ends [Stream.Next] with [ErrIdle] after
 	// that long without a packet.
